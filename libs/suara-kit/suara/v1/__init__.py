@@ -1,0 +1,1 @@
+"""Generated from protos/suara/v1. Never edit by hand."""

@@ -1,0 +1,1 @@
+"""Suara's shared mechanism: nothing here knows how a complaint is routed, notified or audited."""

@@ -1,0 +1,206 @@
+"""Kafka plumbing: the producer we trust, topic creation, the consume-handle-commit loop with a dead-letter topic."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from pymongo.errors import PyMongoError
+
+from suara_kit.codec import UndecodableEvent
+from suara_kit.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    """An idempotent producer that waits for every in-sync replica: no event is acknowledged before it is durable."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap.split(","),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        retries=2**31 - 1,
+        delivery_timeout_ms=120_000,
+    )
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def suara_topics(settings: CommonSettings) -> list[TopicSpec]:
+    # The events topic is the source of truth that projections are rebuilt from: never delete from it.
+    forever = {
+        "retention.ms": "-1",
+        "retention.bytes": "-1",
+        "min.insync.replicas": str(min(2, settings.topic_replication)),
+    }
+    return [
+        TopicSpec(settings.events_topic, settings.topic_partitions, settings.topic_replication, forever),
+        TopicSpec(settings.deadletter_topic, 1, settings.topic_replication, forever),
+    ]
+
+
+def ensure_topics(bootstrap: str, specs: list[TopicSpec], client_id: str = "suara-admin") -> None:
+    """Create the topics that do not exist yet; existing ones are left as they are."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id=client_id)
+    try:
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(s.name, num_partitions=s.partitions, replication_factor=s.replication, topic_configs=s.config)
+            for s in specs
+            if s.name not in existing
+        ]
+        if missing:
+            # Another service may create one between our list and create: that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(missing)
+            log.info("created topics %s", [t.name for t in missing])
+    finally:
+        admin.close()
+
+
+class PoisonMessage(Exception):
+    """A message that can never be processed (as opposed to a failure that a retry may cure)."""
+
+
+# Failures of the infrastructure itself: retried for as long as it takes, never dead-lettered.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, KafkaError, OSError, TimeoutError)
+
+Handler = Callable[[ConsumerRecord], None]
+
+
+class Disposition(Enum):
+    DEAD_LETTER = "dead-letter"
+    RETRY = "retry"
+
+
+def disposition(error: BaseException, attempts: int, max_attempts: int) -> Disposition:
+    """What to do with a message whose handler raised `error` on its `attempts`-th try.
+
+    Undecodable and poison messages are dead-lettered at once; infrastructure failures (store or broker
+    unreachable) are retried for as long as it takes, so nothing is lost; anything else is retried a few times
+    and then dead-lettered, because a bug must not stall a partition."""
+    if isinstance(error, UndecodableEvent | PoisonMessage):
+        return Disposition.DEAD_LETTER
+    if isinstance(error, TRANSIENT_ERRORS):
+        return Disposition.RETRY
+    return Disposition.RETRY if attempts < max_attempts else Disposition.DEAD_LETTER
+
+
+def dead_letter_headers(
+    error: BaseException, topic: str, partition: int, offset: int, group: str
+) -> list[tuple[str, bytes]]:
+    return [
+        ("suara.error", str(error).encode()[:4000]),
+        ("suara.error_type", type(error).__name__.encode()),
+        ("suara.source_topic", topic.encode()),
+        ("suara.source_partition", str(partition).encode()),
+        ("suara.source_offset", str(offset).encode()),
+        ("suara.consumer_group", group.encode()),
+    ]
+
+
+class DeadLetters:
+    """Sends a message that could not be processed, untouched, to the dead-letter topic with why in its headers."""
+
+    def __init__(self, producer: KafkaProducer, topic: str, group: str) -> None:
+        self._producer = producer
+        self._topic = topic
+        self._group = group
+
+    def send(self, record: ConsumerRecord, error: BaseException) -> None:
+        headers = dead_letter_headers(error, record.topic, record.partition, record.offset, self._group)
+        self._producer.send(self._topic, key=record.key, value=record.value, headers=headers).get(timeout=30)
+        log.warning(
+            "dead-lettered a message: %s",
+            error,
+            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
+        )
+
+
+class ConsumerLoop:
+    """Poll, handle each message, commit only what was handled. One bad message never stops the loop.
+
+    What happens to a failed message is `disposition`'s call; a retried message is read again from the broker
+    after a pause, and nothing after it in its partition is committed before it.
+    """
+
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        handler: Handler,
+        dead_letters: DeadLetters,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.5,
+    ) -> None:
+        self._consumer = consumer
+        self._handler = handler
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+        self._stopping = threading.Event()
+        self._failures: dict[tuple[str, int, int], int] = {}
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                batch = self._consumer.poll(timeout_ms=500, max_records=200)
+                for partition, records in batch.items():
+                    self._process_partition(partition, records)
+        finally:
+            self._consumer.close(autocommit=False)
+
+    def _process_partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
+        handled_up_to: int | None = None
+        for record in records:
+            if self._stopping.is_set():
+                break
+            if not self._handle(record):
+                # Not handled: read it again from here after a pause; later records of this partition wait.
+                self._consumer.seek(partition, record.offset)
+                time.sleep(self._backoff)
+                break
+            handled_up_to = record.offset
+        if handled_up_to is not None:
+            # Every effect up to here is durable (handlers return only then), so the offset may move past it.
+            self._consumer.commit({partition: OffsetAndMetadata(handled_up_to + 1, "", -1)})
+
+    def _handle(self, record: ConsumerRecord) -> bool:
+        context = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        key = (record.topic, record.partition, record.offset)
+        try:
+            self._handler(record)
+        except Exception as error:
+            attempts = self._failures.get(key, 0) + 1
+            self._failures[key] = attempts
+            if disposition(error, attempts, self._max_attempts) is Disposition.RETRY:
+                log.warning(
+                    "handler failed (attempt %d), will retry: %s",
+                    attempts,
+                    error,
+                    extra=context,
+                    exc_info=not isinstance(error, TRANSIENT_ERRORS),
+                )
+                return False
+            self._dead_letters.send(record, error)
+        self._failures.pop(key, None)
+        return True
