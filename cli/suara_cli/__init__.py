@@ -1,0 +1,1 @@
+"""The `suara` command line for operators and auditors."""

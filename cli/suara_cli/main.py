@@ -1,0 +1,166 @@
+"""`suara`: submit and trace complaints (operators); export and verify the integrity log (auditors)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, timedelta, timezone
+from pathlib import Path
+
+import grpc
+
+from suara.v1 import audit_pb2, audit_pb2_grpc, complaints_pb2, complaints_pb2_grpc
+from suara_audit.adapters.export_files import ExportUnreadable, read_entries, read_manifest, write_export
+from suara_audit.domain.chain import ChainEntry, RecordIndex, verify
+from suara_audit.handlers import describe_record
+from suara_kit.codec import channel_to_proto, from_proto
+from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event, SourceChannel, StaffNotified
+
+WIB = timezone(timedelta(hours=7), "WIB")
+CLIENT_METADATA = (("suara-client-id", "suara-cli"),)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="suara", description=__doc__)
+    parser.add_argument(
+        "--intake", default=os.environ.get("SUARA_INTAKE_ADDR", "127.0.0.1:50051"), help="intake gRPC address"
+    )
+    parser.add_argument(
+        "--audit", default=os.environ.get("SUARA_AUDIT_ADDR", "127.0.0.1:50054"), help="audit gRPC address"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    submit = commands.add_parser("submit", help="submit a complaint")
+    submit.add_argument("--text", required=True)
+    submit.add_argument("--category", required=True, help="category code, e.g. jalan_rusak")
+    submit.add_argument("--kelurahan", required=True, help="kelurahan name or Kemendagri code")
+    submit.add_argument("--channel", default="walk_in", choices=[c.value for c in SourceChannel])
+    submit.add_argument("--key", help="idempotency key (default: a new random one)")
+    submit.add_argument("--anonymous", action="store_true")
+    submit.add_argument("--name", default="")
+    submit.add_argument("--phone", default="")
+    submit.add_argument("--email", default="")
+
+    trace = commands.add_parser("trace", help="what happened to a complaint, event by event")
+    trace.add_argument("reference", metavar="ID-OR-TRACKING-NUMBER")
+
+    audit = commands.add_parser("audit", help="the integrity log").add_subparsers(dest="audit_command", required=True)
+    export = audit.add_parser("export", help="write the log as JSON Lines plus a manifest")
+    export.add_argument("--out", type=Path, required=True)
+    check = audit.add_parser("verify", help="recompute the chain of an export offline")
+    check.add_argument("directory", type=Path)
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "submit":
+            return _submit(args)
+        if args.command == "trace":
+            return _trace(args)
+        if args.audit_command == "export":
+            return _export(args)
+        return _verify(args.directory)
+    except grpc.RpcError as error:
+        print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+
+
+def _submit(args: argparse.Namespace) -> int:
+    reporter = None
+    if args.name or args.phone or args.email:
+        reporter = complaints_pb2.ReporterContact(name=args.name, phone=args.phone, email=args.email)
+    request = complaints_pb2.SubmitComplaintRequest(
+        idempotency_key=args.key or f"cli-{uuid.uuid4()}",
+        text=args.text,
+        category=args.category,
+        kelurahan=args.kelurahan,
+        anonymous=args.anonymous,
+        source_channel=channel_to_proto(SourceChannel(args.channel)),
+        reporter=reporter,
+    )
+    with grpc.insecure_channel(args.intake) as channel:
+        response = complaints_pb2_grpc.ComplaintServiceStub(channel).SubmitComplaint(
+            request, metadata=CLIENT_METADATA, timeout=30
+        )
+    print(f"complaint_id:    {response.complaint_id}")
+    print(f"tracking_number: {response.tracking_number}")
+    if response.replayed:
+        print("(this idempotency key was used before: nothing new was recorded)")
+    return 0
+
+
+def _trace(args: argparse.Namespace) -> int:
+    with grpc.insecure_channel(args.intake) as channel:
+        response = complaints_pb2_grpc.ComplaintServiceStub(channel).TraceComplaint(
+            complaints_pb2.TraceComplaintRequest(reference=args.reference), metadata=CLIENT_METADATA, timeout=30
+        )
+    print(f"complaint {response.complaint_id}  tracking number {response.tracking_number}")
+    print(f"{'#':>2}  {'time (WIB)':19}  {'event':18}  {'actor':20}  {'OPD':16}  detail")
+    for envelope in response.events:
+        event = from_proto(envelope)
+        opd, detail = _describe(event)
+        when = event.occurred_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{event.sequence:>2}  {when:19}  {event.event_type:18}  {event.actor.id[:20]:20}  {opd:16}  {detail}")
+    return 0
+
+
+def _describe(event: Event) -> tuple[str, str]:
+    p = event.payload
+    if isinstance(p, ComplaintSubmitted):
+        text = p.text if len(p.text) <= 70 else p.text[:67] + "..."
+        return "", f"[{p.category}] Kel. {p.kelurahan_name} via {p.source_channel.value}: {text}"
+    if isinstance(p, ComplaintRouted):
+        due = p.due_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M")
+        return p.opd_code, f"priority {p.priority.value}, due {due} WIB; {p.rule_id}: {p.reason}"
+    assert isinstance(p, StaffNotified)
+    return p.opd_code, f"{p.channel} to {p.recipient}: {p.outcome.value} ({p.detail})"
+
+
+def _export(args: argparse.Namespace) -> int:
+    with grpc.insecure_channel(args.audit) as channel:
+        stub = audit_pb2_grpc.AuditServiceStub(channel)
+        stream = stub.ExportAuditLog(audit_pb2.ExportAuditLogRequest(from_position=1), timeout=3600)
+        manifest = write_export(args.out, _progress(_entries(stream)), source=f"grpc://{args.audit}")
+    print(f"exported {manifest.entries} entries to {args.out} (head hash {manifest.head_hash.hex()})")
+    for event_type, count in manifest.counts_by_event_type.items():
+        print(f"  {event_type}: {count}")
+    return 0
+
+
+def _entries(stream: Iterator[audit_pb2.AuditEntry]) -> Iterator[ChainEntry]:
+    for e in stream:
+        yield ChainEntry(
+            position=e.position,
+            record=e.record,
+            previous_hash=e.previous_hash,
+            entry_hash=e.entry_hash,
+            index=RecordIndex(e.event_id, e.complaint_id, e.sequence, e.event_type),
+            appended_at=e.appended_at.ToDatetime(tzinfo=UTC),
+            topic=e.topic,
+            partition=e.partition,
+            offset=e.offset,
+        )
+
+
+def _progress(entries: Iterator[ChainEntry], every: int = 5000) -> Iterator[ChainEntry]:
+    for entry in entries:
+        if entry.position % every == 0:
+            print(f"  ... {entry.position} entries", file=sys.stderr, flush=True)
+        yield entry
+
+
+def _verify(directory: Path) -> int:
+    try:
+        manifest = read_manifest(directory)
+        verdict = verify(_progress(read_entries(directory)), describe_record, manifest.entries, manifest.head_hash)
+    except ExportUnreadable as error:
+        where = f" at position {error.position}" if error.position else ""
+        print(f"NOT VERIFIED{where}: {error}", file=sys.stderr)
+        return 1
+    if verdict.intact:
+        print(f"intact: {verdict.entries} entries, head hash {verdict.head_hash.hex()}")
+        return 0
+    print(f"TAMPERED: first bad position {verdict.first_bad_position}: {verdict.problem}", file=sys.stderr)
+    return 1

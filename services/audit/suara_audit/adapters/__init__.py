@@ -1,0 +1,1 @@
+"""Audit adapters: the log in the MongoDB-protocol store, the export files."""

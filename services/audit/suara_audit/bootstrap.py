@@ -1,0 +1,61 @@
+"""The audit service's composition root."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+
+from suara_audit import handlers
+from suara_audit.adapters.audit_log import AuditLog, MongoAuditLog
+from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
+from suara_audit.settings import AuditSettings
+from suara_kit import mongo
+from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
+from suara_kit.kafka import ConsumerLoop, DeadLetters, Handler, ensure_topics, make_producer, suara_topics
+
+log = logging.getLogger(__name__)
+GROUP = "suara-audit"
+
+
+def record_handler(audit_log: AuditLog) -> Handler:
+    log_event = functools.partial(handlers.log_event, audit_log=audit_log, clock=lambda: datetime.now(UTC))
+
+    def handle(record: ConsumerRecord) -> None:
+        entry = log_event(bytes(record.value), topic=record.topic, partition=record.partition, offset=record.offset)
+        if entry is not None:
+            log.debug("logged", extra={"event_id": entry.index.event_id, "complaint_id": entry.index.complaint_id})
+
+    return handle
+
+
+def run(settings: AuditSettings) -> None:
+    common = settings.common
+    ensure_topics(common.kafka_bootstrap, suara_topics(common))
+    database = mongo.connect(common.mongo_url, common.mongo_database, "suara-audit")
+    audit_log = MongoAuditLog(database)
+    audit_log.ensure_indexes()
+    producer = make_producer(common.kafka_bootstrap, "suara-audit")
+    consumer = KafkaConsumer(
+        bootstrap_servers=common.kafka_bootstrap.split(","),
+        group_id=GROUP,
+        client_id=GROUP,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    consumer.subscribe([common.events_topic])
+    loop = ConsumerLoop(consumer, record_handler(audit_log), DeadLetters(producer, common.deadletter_topic, GROUP))
+    worker = threading.Thread(target=loop.run, name="audit-log", daemon=True)
+    worker.start()
+    server = start_server(settings.listen, [audit_service(AuditServicer(audit_log))])
+    server.mark_serving()
+    log.info("audit consuming %s; export API on %s", common.events_topic, settings.listen)
+    wait_for_shutdown_signal()
+    server.stop(grace_seconds=10)
+    loop.stop()
+    worker.join(timeout=15)
+    producer.close()

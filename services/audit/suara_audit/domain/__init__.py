@@ -1,0 +1,1 @@
+"""The audit domain: the hash chain and its verification. Imports no infrastructure."""

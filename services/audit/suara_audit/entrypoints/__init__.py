@@ -1,0 +1,1 @@
+"""Audit entrypoints: the event consumer, the export gRPC API, the process main."""

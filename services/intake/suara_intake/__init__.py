@@ -1,0 +1,1 @@
+"""Suara intake: the door every complaint comes in through."""

@@ -1,0 +1,149 @@
+"""Intake's composition root: the one place that builds adapters and wires them into the handlers."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer
+
+from suara_intake import handlers
+from suara_intake.adapters.catalogue_files import load_catalogue
+from suara_intake.adapters.contacts import ContactStore, MongoContactStore
+from suara_intake.adapters.timeline import MongoTimeline, Timeline, TimelineView
+from suara_intake.domain.model import IntakeCatalogue, SubmitComplaint
+from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_service
+from suara_intake.entrypoints.projector import timeline_projector
+from suara_intake.settings import IntakeSettings
+from suara_kit import mongo
+from suara_kit.grpc_server import RunningServer, start_server
+from suara_kit.journal import Journal, MongoJournal
+from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_producer, suara_topics
+from suara_kit.publishing import EventPublisher, KafkaEventPublisher
+from suara_kit.recording import EventRecorder
+
+log = logging.getLogger(__name__)
+TIMELINE_GROUP = "suara-intake-timeline"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Intake:
+    submit: Callable[[SubmitComplaint, str], handlers.Receipt]
+    trace: Callable[[str], TimelineView]
+    recorder: EventRecorder
+    timeline: Timeline
+
+
+def wire(
+    *,
+    catalogue: IntakeCatalogue,
+    journal: Journal,
+    publisher: EventPublisher,
+    contacts: ContactStore,
+    timeline: Timeline,
+    clock: Callable[[], datetime] = utc_now,
+) -> Intake:
+    """Bind the handlers to their dependencies. Tests call this with fakes; `run` with the real adapters."""
+    recorder = EventRecorder(journal, publisher)
+
+    def submit(command: SubmitComplaint, request_id: str) -> handlers.Receipt:
+        return handlers.submit_complaint(
+            command,
+            catalogue=catalogue,
+            journal=journal,
+            recorder=recorder,
+            contacts=contacts,
+            clock=clock,
+            request_id=request_id,
+        )
+
+    return Intake(submit, functools.partial(handlers.trace_complaint, timeline=timeline), recorder, timeline)
+
+
+def run(settings: IntakeSettings) -> None:
+    """Serve until SIGTERM: the gRPC API, and the timeline projector in a background thread."""
+    from suara_kit.grpc_server import wait_for_shutdown_signal
+
+    common = settings.common
+    database = mongo.connect(common.mongo_url, common.mongo_database, "suara-intake")
+    journal = MongoJournal(database)
+    journal.ensure_indexes()
+    timeline = MongoTimeline(database)
+    timeline.ensure_indexes()
+    ensure_topics(common.kafka_bootstrap, suara_topics(common))
+    producer = make_producer(common.kafka_bootstrap, "suara-intake")
+    intake = wire(
+        catalogue=load_catalogue(settings.catalogue_dir),
+        journal=journal,
+        publisher=KafkaEventPublisher(producer, common.events_topic),
+        contacts=MongoContactStore(database),
+        timeline=timeline,
+    )
+    relayed = intake.recorder.relay()
+    if relayed:
+        log.info("published %d events left unpublished by an earlier run", relayed)
+
+    projector = ConsumerLoop(
+        _consumer(common.kafka_bootstrap, common.events_topic),
+        timeline_projector(timeline),
+        DeadLetters(producer, common.deadletter_topic, TIMELINE_GROUP),
+    )
+    projector_thread = threading.Thread(target=projector.run, name="timeline-projector", daemon=True)
+    projector_thread.start()
+
+    server: RunningServer = start_server(
+        settings.listen, [complaint_service(ComplaintServicer(intake.submit, intake.trace))]
+    )
+    server.mark_serving()
+    log.info("intake serving on %s", settings.listen)
+    wait_for_shutdown_signal()
+    log.info("shutting down")
+    server.stop(grace_seconds=10)
+    projector.stop()
+    projector_thread.join(timeout=15)
+    producer.flush()
+    producer.close()
+
+
+def _consumer(bootstrap: str, topic: str) -> KafkaConsumer:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","),
+        group_id=TIMELINE_GROUP,
+        client_id="suara-intake-timeline",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    consumer.subscribe([topic])
+    return consumer
+
+
+def rebuild_timeline(settings: IntakeSettings) -> int:
+    """Drop the timeline and move the projector's offsets back to the start of the log. Run with intake stopped;
+    the next `serve` replays every event. Returns how many partitions were reset."""
+    from kafka import OffsetAndMetadata, TopicPartition
+
+    common = settings.common
+    database = mongo.connect(common.mongo_url, common.mongo_database, "suara-intake-rebuild")
+    consumer = KafkaConsumer(
+        bootstrap_servers=common.kafka_bootstrap.split(","), group_id=TIMELINE_GROUP, enable_auto_commit=False
+    )
+    try:
+        partitions = [
+            TopicPartition(common.events_topic, p)
+            for p in sorted(consumer.partitions_for_topic(common.events_topic) or ())
+        ]
+        beginnings = consumer.beginning_offsets(partitions)
+        consumer.assign(partitions)
+        MongoTimeline(database).clear()
+        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in beginnings.items()})
+        return len(partitions)
+    finally:
+        consumer.close(autocommit=False)

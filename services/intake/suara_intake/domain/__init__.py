@@ -1,0 +1,1 @@
+"""Intake's domain: what a valid complaint is. Imports no infrastructure."""

@@ -1,0 +1,174 @@
+"""Submitting a complaint: the command, its validation, and the identities intake gives a complaint."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+
+from suara_kit.events import SourceChannel, derived_id
+
+TEXT_MIN = 10
+TEXT_MAX = 4000
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:@/-]{1,128}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+
+
+class InvalidComplaint(ValueError):
+    """The request cannot be accepted; `field` names the request field that is wrong."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class IdempotencyKeyReused(ValueError):
+    """The idempotency key was already used for a different complaint."""
+
+    def __init__(self, key: str, complaint_id: str) -> None:
+        super().__init__(
+            f"idempotency_key: {key!r} was already used for a different complaint ({complaint_id}); "
+            "use a new key for a new complaint"
+        )
+        self.key = key
+        self.complaint_id = complaint_id
+
+
+@dataclass(frozen=True)
+class Kelurahan:
+    code: str
+    name: str
+    kecamatan: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+    emergency: bool
+
+
+class Gazetteer:
+    """Finds a Kota Kediri kelurahan by Kemendagri code, name or spelling variant."""
+
+    def __init__(self, kelurahan: list[Kelurahan]) -> None:
+        self._index: dict[str, Kelurahan] = {}
+        for k in kelurahan:
+            for name in (k.code, k.name, *k.aliases):
+                self._index[_fold(name)] = k
+
+    def find(self, reference: str) -> Kelurahan | None:
+        folded = _fold(reference)
+        return self._index.get(folded) or self._index.get(
+            _fold(re.sub(r"^(kel\.?|kelurahan)\s+", "", reference.strip(), flags=re.I))
+        )
+
+    def __len__(self) -> int:
+        return len({k.code for k in self._index.values()})
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[\s_-]+", "", name).lower()
+
+
+@dataclass(frozen=True)
+class IntakeCatalogue:
+    categories: dict[str, Category]
+    gazetteer: Gazetteer
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name or self.phone or self.email)
+
+
+@dataclass(frozen=True)
+class SubmitComplaint:
+    idempotency_key: str
+    text: str
+    category: str
+    kelurahan: str
+    source_channel: SourceChannel | None
+    anonymous: bool = False
+    reporter: ReporterContact | None = None
+    # Who is calling: the integrator's client id.
+    submitted_by: str = "unknown-integrator"
+
+
+@dataclass(frozen=True)
+class ValidComplaint:
+    idempotency_key: str
+    text: str
+    category: Category
+    kelurahan: Kelurahan
+    source_channel: SourceChannel
+    anonymous: bool
+    reporter: ReporterContact | None
+
+
+def validate(command: SubmitComplaint, catalogue: IntakeCatalogue) -> ValidComplaint:
+    """Check every field; the first problem found is raised as InvalidComplaint naming the field."""
+    key = command.idempotency_key.strip()
+    if not key:
+        raise InvalidComplaint("idempotency_key", "required (any unique string per complaint, reused on retries)")
+    if not KEY_PATTERN.match(key):
+        raise InvalidComplaint("idempotency_key", "1 to 128 characters of A-Z a-z 0-9 . _ : @ / -")
+    text = command.text.strip()
+    if not text:
+        raise InvalidComplaint("text", "required")
+    if len(text) < TEXT_MIN:
+        raise InvalidComplaint("text", f"too short ({len(text)} characters, at least {TEXT_MIN})")
+    if len(text) > TEXT_MAX:
+        raise InvalidComplaint("text", f"too long ({len(text)} characters, at most {TEXT_MAX})")
+    if not command.category.strip():
+        raise InvalidComplaint("category", "required")
+    category = catalogue.categories.get(command.category.strip().lower())
+    if category is None:
+        raise InvalidComplaint("category", f"unknown category {command.category!r}")
+    if not command.kelurahan.strip():
+        raise InvalidComplaint("kelurahan", "required (a Kota Kediri kelurahan name or Kemendagri code)")
+    kelurahan = catalogue.gazetteer.find(command.kelurahan)
+    if kelurahan is None:
+        raise InvalidComplaint("kelurahan", f"unknown kelurahan {command.kelurahan!r} (not in Kota Kediri)")
+    if command.source_channel is None:
+        raise InvalidComplaint("source_channel", "required")
+    reporter = command.reporter
+    if reporter is not None:
+        if reporter.email and not EMAIL_PATTERN.match(reporter.email):
+            raise InvalidComplaint("reporter.email", f"not an e-mail address: {reporter.email!r}")
+        if reporter.phone and not PHONE_PATTERN.match(reporter.phone):
+            raise InvalidComplaint("reporter.phone", f"not a phone number: {reporter.phone!r}")
+        if len(reporter.name) > 200:
+            raise InvalidComplaint("reporter.name", "too long (at most 200 characters)")
+        if reporter.empty:
+            reporter = None
+    return ValidComplaint(key, text, category, kelurahan, command.source_channel, command.anonymous, reporter)
+
+
+def complaint_id_for(source_channel: SourceChannel, idempotency_key: str) -> str:
+    """The complaint id follows from the idempotency key, so concurrent retries cannot create two complaints."""
+    return derived_id("complaint", source_channel.value, idempotency_key)
+
+
+_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+
+def tracking_number_for(complaint_id: str) -> str:
+    """A short number a citizen can read out on the phone: 'KDR-' and 10 Crockford base32 characters (50 bits),
+    no I, L, O or U to mistake."""
+    digest = hashlib.sha256(complaint_id.encode()).digest()
+    code = base64.b32encode(digest).decode().translate(_CROCKFORD)[:10]
+    return f"KDR-{code[:5]}-{code[5:]}"
+
+
+TRACKING_PATTERN = re.compile(r"^KDR-[0-9A-Z]{5}-[0-9A-Z]{5}$")

@@ -1,0 +1,1 @@
+"""Intake's entrypoints: the gRPC API, the timeline projector, the process main."""

@@ -1,0 +1,116 @@
+"""ComplaintService over gRPC: translates protobuf to commands and domain errors to status codes, in one place."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import grpc
+from google.protobuf import message as pb_message
+
+from suara.v1 import complaints_pb2 as api
+from suara.v1 import complaints_pb2_grpc as api_grpc
+from suara.v1 import events_pb2 as pb
+from suara_intake.adapters.timeline import TimelineView
+from suara_intake.domain.model import IdempotencyKeyReused, InvalidComplaint, ReporterContact, SubmitComplaint
+from suara_intake.handlers import ComplaintNotFound, Receipt
+from suara_kit.codec import channel_from_proto
+from suara_kit.events import SourceChannel
+from suara_kit.grpc_server import Service
+
+log = logging.getLogger(__name__)
+
+CLIENT_ID_HEADER = "suara-client-id"
+
+
+@contextmanager
+def _status_for_errors(context: grpc.ServicerContext) -> Iterator[None]:
+    """The one mapping of domain errors to gRPC status codes."""
+    try:
+        yield
+    except InvalidComplaint as error:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+    except IdempotencyKeyReused as error:
+        context.abort(grpc.StatusCode.ALREADY_EXISTS, str(error))
+    except ComplaintNotFound as error:
+        context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+
+
+class ComplaintServicer(api_grpc.ComplaintServiceServicer):
+    def __init__(
+        self,
+        submit: Callable[[SubmitComplaint, str], Receipt],
+        trace: Callable[[str], TimelineView],
+    ) -> None:
+        self._submit = submit
+        self._trace = trace
+
+    def SubmitComplaint(
+        self, request: api.SubmitComplaintRequest, context: grpc.ServicerContext
+    ) -> api.SubmitComplaintResponse:
+        metadata = dict(context.invocation_metadata())
+        client_id = str(metadata.get(CLIENT_ID_HEADER, "")) or "unknown-integrator"
+        request_id = str(uuid.uuid4())
+        with _status_for_errors(context):
+            command = SubmitComplaint(
+                idempotency_key=request.idempotency_key,
+                text=request.text,
+                category=request.category,
+                kelurahan=request.kelurahan,
+                source_channel=_channel(request.source_channel),
+                anonymous=request.anonymous,
+                reporter=_reporter(request),
+                submitted_by=client_id,
+            )
+            receipt = self._submit(command, request_id)
+            log.info(
+                "complaint submitted" if not receipt.replayed else "complaint re-submitted (idempotent replay)",
+                extra={"complaint_id": receipt.complaint_id, "correlation_id": request_id},
+            )
+            return api.SubmitComplaintResponse(
+                complaint_id=receipt.complaint_id, tracking_number=receipt.tracking_number, replayed=receipt.replayed
+            )
+        raise AssertionError("unreachable: abort raises")
+
+    def TraceComplaint(
+        self, request: api.TraceComplaintRequest, context: grpc.ServicerContext
+    ) -> api.TraceComplaintResponse:
+        with _status_for_errors(context):
+            if not request.reference.strip():
+                raise InvalidComplaint("reference", "required (a complaint id or tracking number)")
+            view = self._trace(request.reference)
+            response = api.TraceComplaintResponse(complaint_id=view.complaint_id, tracking_number=view.tracking_number)
+            for entry in view.entries:
+                envelope = response.events.add()
+                try:
+                    envelope.ParseFromString(entry.data)
+                except pb_message.DecodeError:  # the projector only stores decodable events; be loud if not
+                    log.error("undecodable event in the timeline", extra={"event_id": entry.event_id})
+                    raise
+            return response
+        raise AssertionError("unreachable: abort raises")
+
+
+def _channel(value: int) -> SourceChannel | None:
+    if value == pb.SOURCE_CHANNEL_UNSPECIFIED:
+        return None
+    try:
+        return channel_from_proto(value)
+    except ValueError:
+        raise InvalidComplaint("source_channel", f"unknown value {value}") from None
+
+
+def _reporter(request: api.SubmitComplaintRequest) -> ReporterContact | None:
+    if not request.HasField("reporter"):
+        return None
+    r = request.reporter
+    return ReporterContact(name=r.name.strip(), phone=r.phone.strip(), email=r.email.strip())
+
+
+def complaint_service(servicer: ComplaintServicer) -> Service:
+    return Service(
+        full_name=api.DESCRIPTOR.services_by_name["ComplaintService"].full_name,
+        register=lambda server: api_grpc.add_ComplaintServiceServicer_to_server(servicer, server),
+    )

@@ -1,0 +1,26 @@
+"""Intake's settings, read once from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from suara_kit.settings import CommonSettings, Env
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    common: CommonSettings
+    listen: str
+    catalogue_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> IntakeSettings:
+        env = env or Env()
+        return cls(
+            common=CommonSettings.from_env(env),
+            listen=env.text("SUARA_INTAKE_LISTEN", "127.0.0.1:50051"),
+            catalogue_dir=Path(
+                env.required("SUARA_CATALOGUE_DIR", "the folder holding categories.toml and wilayah.toml")
+            ),
+        )

@@ -1,0 +1,1 @@
+"""Suara notifier: makes sure the responsible OPD hears of every complaint routed to it."""

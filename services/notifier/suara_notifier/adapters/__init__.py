@@ -1,0 +1,1 @@
+"""Notifier adapters: alert channels, the staff directory file, the complaint book and delivery log."""

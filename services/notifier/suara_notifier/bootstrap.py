@@ -1,0 +1,80 @@
+"""The notifier's composition root."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+
+from suara_kit import codec, mongo
+from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
+from suara_kit.journal import MongoJournal
+from suara_kit.kafka import ConsumerLoop, DeadLetters, Handler, ensure_topics, make_producer, suara_topics
+from suara_kit.publishing import KafkaEventPublisher
+from suara_kit.recording import EventRecorder
+from suara_notifier import handlers
+from suara_notifier.adapters.channels import SmtpChannel
+from suara_notifier.adapters.directory_file import load_directory
+from suara_notifier.adapters.stores import MongoComplaintBook, MongoDeliveryLog
+from suara_notifier.settings import NotifierSettings
+
+log = logging.getLogger(__name__)
+GROUP = "suara-notifier"
+
+
+def event_handler(deps: handlers.NotifierDeps) -> Handler:
+    def handle(record: ConsumerRecord) -> None:
+        event = codec.decode(bytes(record.value))
+        for recorded in handlers.handle_event(event, deps):
+            if recorded.created:
+                log.info(
+                    "staff notified", extra={"complaint_id": event.complaint_id, "event_id": recorded.event.event_id}
+                )
+
+    return handle
+
+
+def run(settings: NotifierSettings) -> None:
+    common = settings.common
+    directory = load_directory(settings.staff_directory)
+    ensure_topics(common.kafka_bootstrap, suara_topics(common))
+    database = mongo.connect(common.mongo_url, common.mongo_database, "suara-notifier")
+    journal = MongoJournal(database)
+    journal.ensure_indexes()
+    producer = make_producer(common.kafka_bootstrap, "suara-notifier")
+    recorder = EventRecorder(journal, KafkaEventPublisher(producer, common.events_topic))
+    deps = handlers.NotifierDeps(
+        directory=directory,
+        book=MongoComplaintBook(database),
+        channel=SmtpChannel(settings.smtp_host, settings.smtp_port, settings.mail_from),
+        deliveries=MongoDeliveryLog(database),
+        recorder=recorder,
+        clock=lambda: datetime.now(UTC),
+    )
+    relayed = recorder.relay()
+    if relayed:
+        log.info("published %d events left unpublished by an earlier run", relayed)
+    consumer = KafkaConsumer(
+        bootstrap_servers=common.kafka_bootstrap.split(","),
+        group_id=GROUP,
+        client_id=GROUP,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    consumer.subscribe([common.events_topic])
+    loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))
+    worker = threading.Thread(target=loop.run, name="notifier", daemon=True)
+    worker.start()
+    health = start_server(settings.health_listen, [])
+    health.mark_serving()
+    log.info(
+        "notifier consuming %s; alerts via SMTP %s:%d", common.events_topic, settings.smtp_host, settings.smtp_port
+    )
+    wait_for_shutdown_signal()
+    health.stop(grace_seconds=2)
+    loop.stop()
+    worker.join(timeout=15)
+    producer.close()

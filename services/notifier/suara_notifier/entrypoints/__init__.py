@@ -1,0 +1,1 @@
+"""Notifier entrypoints: the event consumer, the local mail sink, the process main."""

@@ -1,0 +1,30 @@
+"""Notifier settings, read once from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from suara_kit.settings import CommonSettings, Env
+
+
+@dataclass(frozen=True)
+class NotifierSettings:
+    common: CommonSettings
+    health_listen: str
+    staff_directory: Path
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> NotifierSettings:
+        env = env or Env()
+        return cls(
+            common=CommonSettings.from_env(env),
+            health_listen=env.text("SUARA_NOTIFIER_HEALTH_LISTEN", "127.0.0.1:50053"),
+            staff_directory=Path(env.required("SUARA_STAFF_DIRECTORY", "path of staff.toml: who to alert per agency")),
+            smtp_host=env.required("SUARA_SMTP_HOST", "the mail server the notifier sends alerts through"),
+            smtp_port=env.integer("SUARA_SMTP_PORT", 25, minimum=1),
+            mail_from=env.text("SUARA_MAIL_FROM", "suara@kedirikota.example"),
+        )

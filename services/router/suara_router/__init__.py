@@ -1,0 +1,1 @@
+"""Suara router: which OPD handles a complaint, by when, and why."""

@@ -1,0 +1,1 @@
+"""Router adapters: the catalogue files, the Faust publisher."""

@@ -1,0 +1,66 @@
+"""The router's composition root."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import faust
+
+from suara_kit import mongo
+from suara_kit.events import Event
+from suara_kit.grpc_server import start_server
+from suara_kit.journal import MongoJournal
+from suara_kit.kafka import ensure_topics, suara_topics
+from suara_kit.recording import EventRecorder, Recorded
+from suara_router import handlers
+from suara_router.adapters.catalogue_files import load_catalogue
+from suara_router.adapters.faust_publisher import FaustEventPublisher
+from suara_router.entrypoints.faust_app import add_router_agent, make_app
+from suara_router.settings import RouterSettings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run(settings: RouterSettings) -> None:
+    common = settings.common
+    catalogue = load_catalogue(settings.catalogue_dir)
+    ensure_topics(common.kafka_bootstrap, suara_topics(common))
+    database = mongo.connect(common.mongo_url, common.mongo_database, "suara-router")
+    journal = MongoJournal(database)
+    journal.ensure_indexes()
+
+    app = make_app(common.kafka_bootstrap, common.topic_partitions)
+    events = app.topic(common.events_topic, value_type=bytes, key_type=bytes, partitions=common.topic_partitions)
+    dead_letters = app.topic(common.deadletter_topic, value_type=bytes, key_type=bytes, partitions=1)
+    health = start_server(settings.health_listen, [])
+
+    def recorder(loop: asyncio.AbstractEventLoop) -> EventRecorder:
+        return EventRecorder(journal, FaustEventPublisher(events, loop))
+
+    def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Recorded | None]:
+        return functools.partial(
+            handlers.route_submitted_complaint, catalogue=catalogue, recorder=recorder(loop), clock=utc_now
+        )
+
+    add_router_agent(app, events, dead_letters, make_handler)
+
+    @app.task  # type: ignore[untyped-decorator]  # faust publishes no type information
+    async def started() -> None:
+        relayed = await asyncio.to_thread(recorder(asyncio.get_running_loop()).relay)
+        if relayed:
+            log.info("published %d events left unpublished by an earlier run", relayed)
+        health.mark_serving()
+        log.info("router consuming %s; health on %s", common.events_topic, settings.health_listen)
+
+    try:
+        faust.Worker(app, loglevel=common.log_level.lower()).execute_from_commandline()
+    finally:
+        health.stop(grace_seconds=2)

@@ -1,0 +1,1 @@
+"""The routing domain: the catalogue of rules and the deadline calendar. Imports no infrastructure."""

@@ -1,0 +1,1 @@
+"""Router entrypoints: the Faust app and the process main."""

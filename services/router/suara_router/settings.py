@@ -1,0 +1,26 @@
+"""Router settings, read once from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from suara_kit.settings import CommonSettings, Env
+
+
+@dataclass(frozen=True)
+class RouterSettings:
+    common: CommonSettings
+    health_listen: str
+    catalogue_dir: Path
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> RouterSettings:
+        env = env or Env()
+        return cls(
+            common=CommonSettings.from_env(env),
+            health_listen=env.text("SUARA_ROUTER_HEALTH_LISTEN", "127.0.0.1:50052"),
+            catalogue_dir=Path(
+                env.required("SUARA_CATALOGUE_DIR", "the folder holding agencies.toml and categories.toml")
+            ),
+        )
