@@ -1,0 +1,89 @@
+# Suara: `make run` starts everything on this machine, `make test` checks everything, `make stop` stops it.
+# Nothing needs installing by hand: Python packages go into .venv, Kafka and FerretDB into .cache (see
+# deploy/local/bin/suara-infra), runtime state and logs into var/.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PACKAGES := libs/suara-kit services/intake services/router services/notifier services/audit cli
+PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
+INFRA := deploy/local/bin/suara-infra
+STACK := deploy/local/bin/suara-stack
+
+.PHONY: help install infra-install proto proto-check lint format typecheck unit integration test run stop status bench clean
+
+help:
+	@echo "make run      start Kafka, FerretDB, a local mail sink and the four services (and leave them running)"
+	@echo "make stop     stop all of it"
+	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
+	@echo "make bench    benchmark submit-to-routed and submit-to-audited against Kafka's own producer"
+
+$(VENV)/.installed: requirements.txt constraints.txt $(PYPROJECTS)
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	@echo "installing Python dependencies into $(VENV) ..."
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps $(addprefix -e ,$(PACKAGES))
+	@touch $@
+
+install: $(VENV)/.installed
+
+infra-install:
+	$(INFRA) install
+
+proto: install
+	tools/protogen.sh
+
+# Generated code is committed and never edited by hand: regenerate into a scratch folder and compare.
+proto-check: install
+	@tmp=$$(mktemp -d); tools/protogen.sh "$$tmp" >/dev/null; \
+	if ! diff -r -q -x __pycache__ "$$tmp/suara" libs/suara-kit/suara; then \
+	  echo "generated protobuf code is stale: run 'make proto' and commit the result"; rm -rf "$$tmp"; exit 1; fi; \
+	rm -rf "$$tmp"; echo "generated protobuf code is up to date"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install
+	$(VENV)/bin/mypy -p suara_kit -p suara_intake -p suara_router -p suara_notifier -p suara_audit -p suara_cli
+
+unit: install
+	$(VENV)/bin/pytest -q libs/suara-kit/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
+
+integration: install infra-install
+	$(VENV)/bin/pytest -q tests/integration
+
+test: proto-check lint typecheck unit integration
+
+run: install infra-install
+	$(STACK) start
+	@echo
+	@echo "Suara is running."
+	@echo "  intake gRPC (ComplaintService):  $${SUARA_INTAKE_LISTEN:-127.0.0.1:50051}"
+	@echo "  audit gRPC (AuditService):       $${SUARA_AUDIT_LISTEN:-127.0.0.1:50054}"
+	@echo "  router / notifier health (gRPC): 127.0.0.1:50052 / 127.0.0.1:50053"
+	@$(STACK) env | grep -E 'KAFKA_BOOTSTRAP|MONGO_URL|SMTP_PORT|MAILDIR' | sed 's/^/  /'
+	@echo "  logs:  var/local/log/*.log    mails to OPD staff: var/local/mail/new/"
+	@echo "Try:   $(VENV)/bin/suara submit --category jalan_rusak --kelurahan Mrican --text 'Jalan Merbabu berlubang besar'"
+	@echo "Stop:  make stop"
+
+stop:
+	$(STACK) stop
+
+status:
+	$(STACK) status
+	$(INFRA) status
+
+bench: install infra-install
+	$(PY) bench/run.py
+
+clean: stop
+	rm -rf var .venv
