@@ -1,0 +1,162 @@
+"""`suara submit`, `suara trace` and `suara audit export` against in-process gRPC servers on localhost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
+from suara_cli.main import main
+from suara_intake import bootstrap
+from suara_intake.adapters.catalogue_files import load_catalogue
+from suara_intake.adapters.contacts import InMemoryContactStore
+from suara_intake.adapters.timeline import InMemoryTimeline
+from suara_intake.domain.model import TRACKING_PATTERN
+from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_service
+from suara_kit import codec
+from suara_kit.grpc_server import start_server
+from suara_kit.journal import InMemoryJournal
+from suara_kit.publishing import InMemoryEventPublisher
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "kota-kediri"
+
+
+class Intake:
+    def __init__(self) -> None:
+        self.publisher = InMemoryEventPublisher()
+        self.contacts = InMemoryContactStore()
+        self.timeline = InMemoryTimeline()
+        self.wired = bootstrap.wire(
+            catalogue=load_catalogue(DATA_DIR),
+            journal=InMemoryJournal(),
+            publisher=self.publisher,
+            contacts=self.contacts,
+            timeline=self.timeline,
+            clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        )
+        self.address = ""
+
+    def project(self) -> None:
+        for published in self.publisher.published:
+            self.timeline.apply(codec.decode(published.value), published.value)
+
+
+@pytest.fixture
+def intake() -> Iterator[Intake]:
+    fakes = Intake()
+    running = start_server(
+        "127.0.0.1:0", [complaint_service(ComplaintServicer(fakes.wired.submit, fakes.wired.trace))], max_workers=2
+    )
+    fakes.address = f"127.0.0.1:{running.port}"
+    yield fakes
+    running.stop(grace_seconds=0)
+
+
+@pytest.fixture
+def audit_address(audit_log) -> Iterator[str]:
+    running = start_server("127.0.0.1:0", [audit_service(AuditServicer(audit_log))], max_workers=2)
+    yield f"127.0.0.1:{running.port}"
+    running.stop(grace_seconds=0)
+
+
+SUBMIT = [
+    "submit",
+    "--category",
+    "jalan_rusak",
+    "--kelurahan",
+    "Mrican",
+    "--key",
+    "cli-test-1",
+    "--text",
+    "Jalan Merbabu dekat perempatan Mrican berlubang besar.",
+    "--phone",
+    "0812 3456 7890",
+]
+
+
+def test_submit_prints_the_complaint_id_and_tracking_number(intake, capsys) -> None:
+    code = main(["--intake", intake.address, *SUBMIT])
+
+    out = capsys.readouterr().out
+    (event,) = [codec.decode(p.value) for p in intake.publisher.published]
+    assert code == 0
+    assert f"complaint_id:    {event.complaint_id}" in out
+    tracking = re.search(r"tracking_number: (\S+)", out).group(1)
+    assert TRACKING_PATTERN.match(tracking)
+    assert tracking == event.payload.tracking_number
+    assert (event.actor.id, event.payload.source_channel.value) == ("suara-cli", "walk_in")
+    assert intake.contacts.get(event.complaint_id).phone == "0812 3456 7890"
+    assert "used before" not in out
+
+
+def test_submitting_the_same_key_again_says_nothing_new_was_recorded(intake, capsys) -> None:
+    main(["--intake", intake.address, *SUBMIT])
+
+    code = main(["--intake", intake.address, *SUBMIT])
+
+    assert code == 0
+    assert "(this idempotency key was used before: nothing new was recorded)" in capsys.readouterr().out
+    assert len(intake.publisher.published) == 1
+
+
+def test_a_refused_submission_exits_1_with_the_status_and_field_on_stderr(intake, capsys) -> None:
+    code = main(
+        [
+            "--intake",
+            intake.address,
+            "submit",
+            "--category",
+            "jalan_rusak",
+            "--kelurahan",
+            "Gurah",
+            "--text",
+            "Jalan desa berlubang di Gurah.",
+        ]
+    )
+
+    assert code == 1
+    assert capsys.readouterr().err.startswith("suara: INVALID_ARGUMENT: kelurahan: unknown kelurahan 'Gurah'")
+
+
+def test_trace_prints_one_line_per_event_in_wib(intake, capsys) -> None:
+    main(["--intake", intake.address, *SUBMIT])
+    intake.project()
+    tracking = codec.decode(intake.publisher.published[0].value).payload.tracking_number
+    capsys.readouterr()
+
+    code = main(["--intake", intake.address, "trace", tracking])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert lines[0].endswith(f"tracking number {tracking}")
+    assert lines[2].split()[:4] == ["1", "2026-11-20", "16:00:00", "ComplaintSubmitted"]
+    assert "[jalan_rusak] Kel. Mrican via walk_in: Jalan Merbabu" in lines[2]
+
+
+def test_trace_of_an_unknown_reference_exits_1_with_not_found(intake, capsys) -> None:
+    code = main(["--intake", intake.address, "trace", "KDR-00000-00000"])
+
+    assert code == 1
+    assert capsys.readouterr().err.startswith("suara: NOT_FOUND: ")
+
+
+def test_an_exported_log_verifies_offline(audit_address, audit_log, tmp_path, capsys) -> None:
+    export = main(["--audit", audit_address, "audit", "export", "--out", str(tmp_path / "export")])
+    exported = capsys.readouterr().out
+
+    verified = main(["audit", "verify", str(tmp_path / "export")])
+
+    head = audit_log.head().entry_hash.hex()
+    assert export == 0
+    assert exported.splitlines() == [
+        f"exported 6 entries to {tmp_path / 'export'} (head hash {head})",
+        "  ComplaintRouted: 2",
+        "  ComplaintSubmitted: 2",
+        "  StaffNotified: 2",
+    ]
+    assert verified == 0
+    assert capsys.readouterr().out.startswith("intact: 6 entries")

@@ -1,0 +1,165 @@
+"""The contract every Journal adapter keeps, written once and run against each adapter.
+
+Subclass `JournalContract` in a class named `Test...` and give it a `journal` fixture:
+
+    class TestInMemoryJournal(JournalContract):
+        @pytest.fixture
+        def journal(self) -> Journal:
+            return InMemoryJournal()
+
+Every test uses fresh complaint ids, so a journal that other tests also write to (one database for a whole
+integration run) is fine. This module imports nothing but pytest and suara_kit: the integration tests put this
+folder on sys.path and subclass the same contract with MongoJournal.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from suara_kit.journal import ConcurrencyConflict, Journal, StoredEvent
+
+
+def stored(complaint_id: str, sequence: int, data: bytes = b"", published: bool = False) -> StoredEvent:
+    """A journal entry with a fresh event id; the data only has to be bytes the journal keeps untouched."""
+    return StoredEvent(
+        event_id=str(uuid.uuid4()),
+        complaint_id=complaint_id,
+        sequence=sequence,
+        event_type="ComplaintSubmitted" if sequence == 1 else "ComplaintRouted",
+        data=data or f"event {sequence} of {complaint_id}".encode(),
+        published=published,
+    )
+
+
+def new_complaint_id() -> str:
+    return str(uuid.uuid4())
+
+
+class JournalContract:
+    """Tests that any Journal must pass. Not collected by itself (the class name does not start with Test)."""
+
+    @pytest.fixture
+    def journal(self) -> Journal:
+        raise NotImplementedError("a subclass provides the journal under test")
+
+    def test_append_returns_the_stored_event(self, journal: Journal) -> None:
+        event = stored(new_complaint_id(), 1, data=b"\x00\x01binary\xff")
+
+        result = journal.append(event)
+
+        assert result == event
+        assert journal.get(event.event_id) == event
+
+    def test_get_of_an_unknown_event_id_is_none(self, journal: Journal) -> None:
+        assert journal.get(str(uuid.uuid4())) is None
+
+    def test_appending_the_same_event_id_twice_keeps_the_first_and_returns_it(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        first = stored(complaint_id, 1, data=b"first bytes")
+        journal.append(first)
+        retry = StoredEvent(first.event_id, complaint_id, 1, first.event_type, b"re-encoded bytes")
+
+        result = journal.append(retry)
+
+        assert result == first
+        assert result.data == b"first bytes"
+        assert journal.stream(complaint_id) == [first]
+
+    def test_appending_the_same_event_id_at_another_sequence_is_still_a_no_op(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        first = stored(complaint_id, 1)
+        journal.append(first)
+
+        result = journal.append(StoredEvent(first.event_id, complaint_id, 2, first.event_type, first.data))
+
+        assert result == first
+        assert journal.head(complaint_id) == 1
+
+    def test_a_different_event_at_a_taken_sequence_raises_concurrency_conflict(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        journal.append(stored(complaint_id, 1))
+        intruder = stored(complaint_id, 1, data=b"another writer's event")
+
+        with pytest.raises(ConcurrencyConflict) as raised:
+            journal.append(intruder)
+
+        assert raised.value.complaint_id == complaint_id
+        assert raised.value.sequence == 1
+        assert journal.get(intruder.event_id) is None
+        assert len(journal.stream(complaint_id)) == 1
+
+    def test_the_same_sequence_of_another_complaint_is_no_conflict(self, journal: Journal) -> None:
+        one, other = stored(new_complaint_id(), 1), stored(new_complaint_id(), 1)
+
+        journal.append(one)
+        journal.append(other)
+
+        assert journal.get(one.event_id) == one
+        assert journal.get(other.event_id) == other
+
+    def test_head_is_zero_for_a_complaint_without_events(self, journal: Journal) -> None:
+        assert journal.head(new_complaint_id()) == 0
+
+    def test_head_is_the_highest_sequence_of_the_complaint(self, journal: Journal) -> None:
+        complaint_id, other = new_complaint_id(), new_complaint_id()
+        for sequence in (1, 2, 3):
+            journal.append(stored(complaint_id, sequence))
+        journal.append(stored(other, 1))
+
+        assert journal.head(complaint_id) == 3
+        assert journal.head(other) == 1
+
+    def test_stream_returns_only_the_complaints_events_in_sequence_order(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        third, first, second = stored(complaint_id, 3), stored(complaint_id, 1), stored(complaint_id, 2)
+        for event in (third, first, second):
+            journal.append(event)
+        journal.append(stored(new_complaint_id(), 1))
+
+        assert journal.stream(complaint_id) == [first, second, third]
+
+    def test_stream_of_an_unknown_complaint_is_empty(self, journal: Journal) -> None:
+        assert journal.stream(new_complaint_id()) == []
+
+    def test_a_new_event_is_unpublished_until_marked_published(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        event = stored(complaint_id, 1)
+        journal.append(event)
+
+        pending_before = [e.event_id for e in journal.unpublished() if e.complaint_id == complaint_id]
+        journal.mark_published(event.event_id)
+        pending_after = [e.event_id for e in journal.unpublished() if e.complaint_id == complaint_id]
+
+        assert pending_before == [event.event_id]
+        assert pending_after == []
+        marked = journal.get(event.event_id)
+        assert marked is not None
+        assert marked.published is True
+        assert marked.data == event.data
+
+    def test_unpublished_lists_a_complaints_pending_events_in_sequence_order(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        events = [stored(complaint_id, sequence) for sequence in (1, 2, 3)]
+        for event in events:
+            journal.append(event)
+        journal.mark_published(events[1].event_id)
+
+        pending = [e for e in journal.unpublished() if e.complaint_id == complaint_id]
+
+        assert [e.sequence for e in pending] == [1, 3]
+        assert all(e.published is False for e in pending)
+
+    def test_an_event_appended_as_published_is_not_pending(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        journal.append(stored(complaint_id, 1, published=True))
+
+        assert [e for e in journal.unpublished() if e.complaint_id == complaint_id] == []
+
+    def test_unpublished_honours_the_limit(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        for sequence in (1, 2, 3):
+            journal.append(stored(complaint_id, sequence))
+
+        assert len(journal.unpublished(limit=2)) == 2

@@ -1,0 +1,286 @@
+"""The consume-handle-commit policy: what is retried, what is dead-lettered, and which offsets are committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from kafka import OffsetAndMetadata, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaTimeoutError
+from pymongo.errors import AutoReconnect
+
+from suara_kit import codec
+from suara_kit.codec import UndecodableEvent
+from suara_kit.kafka import (
+    ConsumerLoop,
+    DeadLetters,
+    Disposition,
+    PoisonMessage,
+    dead_letter_headers,
+    disposition,
+    suara_topics,
+)
+from suara_kit.settings import CommonSettings
+
+TOPIC = "suara.complaints.events.v1"
+P0 = TopicPartition(TOPIC, 0)
+P1 = TopicPartition(TOPIC, 1)
+
+
+def record(partition: TopicPartition, offset: int, value: bytes) -> ConsumerRecord:
+    return ConsumerRecord(
+        topic=partition.topic,
+        partition=partition.partition,
+        leader_epoch=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"complaint",
+        value=value,
+        headers=[],
+        checksum=None,
+        serialized_key_size=9,
+        serialized_value_size=len(value),
+        serialized_header_size=0,
+    )
+
+
+class FakeConsumer:
+    """Serves scripted poll() batches. Once the script is used up it stops the loop, as SIGTERM would."""
+
+    def __init__(self, batches: list[dict[TopicPartition, list[ConsumerRecord]]]) -> None:
+        self.batches = list(batches)
+        self.commits: list[dict[TopicPartition, OffsetAndMetadata]] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
+        self.closed_with: list[bool] = []
+        self.on_exhausted: Callable[[], None] = lambda: None
+
+    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[ConsumerRecord]]:
+        if not self.batches:
+            self.on_exhausted()
+            return {}
+        return self.batches.pop(0)
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks.append((partition, offset))
+
+    def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        self.commits.append(offsets)
+
+    def close(self, autocommit: bool = True) -> None:
+        self.closed_with.append(autocommit)
+
+    def committed_offsets(self) -> list[tuple[int, int]]:
+        return [(tp.partition, meta.offset) for commit in self.commits for tp, meta in commit.items()]
+
+
+class RecordingDeadLetters(DeadLetters):
+    def __init__(self, failures: list[BaseException] | None = None) -> None:
+        super().__init__(producer=None, topic="suara.complaints.deadletter.v1", group="test-group")
+        self.sent: list[tuple[ConsumerRecord, BaseException]] = []
+        self.failures = list(failures or [])
+
+    def send(self, record: ConsumerRecord, error: BaseException) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((record, error))
+
+
+class ScriptedHandler:
+    """Decodes each record; raises the scripted error for an offset while any are left for it."""
+
+    def __init__(self, errors: dict[tuple[int, int], list[BaseException]] | None = None) -> None:
+        self.errors = {key: list(value) for key, value in (errors or {}).items()}
+        self.handled: list[tuple[int, int]] = []
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, message: ConsumerRecord) -> None:
+        key = (message.partition, message.offset)
+        self.calls.append(key)
+        pending = self.errors.get(key)
+        if pending:
+            raise pending.pop(0)
+        codec.decode(bytes(message.value))
+        self.handled.append(key)
+
+
+def run_loop(
+    batches: list[dict[TopicPartition, list[ConsumerRecord]]],
+    handler: ScriptedHandler,
+    dead_letters: RecordingDeadLetters | None = None,
+    max_attempts: int = 3,
+) -> tuple[FakeConsumer, RecordingDeadLetters]:
+    consumer = FakeConsumer(batches)
+    dead_letters = dead_letters or RecordingDeadLetters()
+    loop = ConsumerLoop(consumer, handler, dead_letters, max_attempts=max_attempts, backoff_seconds=0)
+    consumer.on_exhausted = loop.stop
+    loop.run()
+    return consumer, dead_letters
+
+
+@pytest.fixture
+def good(event_factory) -> bytes:
+    return codec.encode(event_factory())
+
+
+# --- disposition -------------------------------------------------------------------------------------------
+
+
+def test_an_undecodable_message_is_dead_lettered_at_once() -> None:
+    assert disposition(UndecodableEvent("payload: not set"), attempts=1, max_attempts=3) is Disposition.DEAD_LETTER
+
+
+def test_a_poison_message_is_dead_lettered_at_once() -> None:
+    assert disposition(PoisonMessage("never works"), attempts=1, max_attempts=3) is Disposition.DEAD_LETTER
+
+
+@pytest.mark.parametrize(
+    "error",
+    [AutoReconnect("store unreachable"), KafkaTimeoutError("broker"), ConnectionRefusedError(), TimeoutError()],
+    ids=lambda e: type(e).__name__,
+)
+def test_infrastructure_failures_are_retried_forever(error: BaseException) -> None:
+    assert disposition(error, attempts=100, max_attempts=3) is Disposition.RETRY
+
+
+def test_other_errors_are_retried_until_max_attempts_then_dead_lettered() -> None:
+    error = ValueError("a bug")
+
+    assert [disposition(error, attempts, max_attempts=3) for attempts in (1, 2, 3, 4)] == [
+        Disposition.RETRY,
+        Disposition.RETRY,
+        Disposition.DEAD_LETTER,
+        Disposition.DEAD_LETTER,
+    ]
+
+
+def test_dead_letter_headers_say_why_and_where_from() -> None:
+    headers = dict(dead_letter_headers(ValueError("bad sequence"), TOPIC, 2, 41, "suara-audit"))
+
+    assert headers == {
+        "suara.error": b"bad sequence",
+        "suara.error_type": b"ValueError",
+        "suara.source_topic": TOPIC.encode(),
+        "suara.source_partition": b"2",
+        "suara.source_offset": b"41",
+        "suara.consumer_group": b"suara-audit",
+    }
+
+
+def test_dead_letter_headers_cut_a_very_long_error_message() -> None:
+    headers = dict(dead_letter_headers(ValueError("x" * 10_000), TOPIC, 0, 0, "g"))
+
+    assert len(headers["suara.error"]) == 4000
+
+
+def test_the_events_topic_and_dead_letter_topic_keep_their_messages_forever() -> None:
+    settings = CommonSettings("k:9092", "mongodb://m", "suara", "events.v1", "deadletter.v1", 3, 3, "INFO")
+
+    events, dead = suara_topics(settings)
+
+    assert (events.name, events.partitions, events.replication) == ("events.v1", 3, 3)
+    assert (dead.name, dead.partitions) == ("deadletter.v1", 1)
+    for spec in (events, dead):
+        assert spec.config["retention.ms"] == "-1"
+        assert spec.config["retention.bytes"] == "-1"
+        assert spec.config["min.insync.replicas"] == "2"
+
+
+# --- the loop --------------------------------------------------------------------------------------------
+
+
+def test_a_poison_message_is_dead_lettered_and_the_next_message_still_handled(good: bytes) -> None:
+    handler = ScriptedHandler()
+
+    consumer, dead_letters = run_loop([{P0: [record(P0, 0, b"\xff\xff garbage"), record(P0, 1, good)]}], handler)
+
+    assert [(r.offset, type(e)) for r, e in dead_letters.sent] == [(0, UndecodableEvent)]
+    assert handler.handled == [(0, 1)]
+    assert consumer.committed_offsets() == [(0, 2)]
+    assert consumer.seeks == []
+
+
+def test_offsets_are_committed_only_past_handled_messages(good: bytes) -> None:
+    handler = ScriptedHandler(errors={(0, 1): [AutoReconnect("primary stepped down")]})
+    first_poll = {P0: [record(P0, 0, good), record(P0, 1, good), record(P0, 2, good)]}
+    after_seek = {P0: [record(P0, 1, good), record(P0, 2, good)]}
+
+    consumer, dead_letters = run_loop([first_poll, after_seek], handler)
+
+    assert handler.calls == [(0, 0), (0, 1), (0, 1), (0, 2)]
+    assert handler.handled == [(0, 0), (0, 1), (0, 2)]
+    assert consumer.committed_offsets() == [(0, 1), (0, 3)]
+    assert consumer.seeks == [(P0, 1)]
+    assert dead_letters.sent == []
+
+
+def test_a_transient_error_seeks_back_and_commits_nothing_past_it(good: bytes) -> None:
+    handler = ScriptedHandler(errors={(0, 5): [OSError("connection reset")] * 2})
+    batch = {P0: [record(P0, 5, good), record(P0, 6, good)]}
+
+    consumer, dead_letters = run_loop([batch, batch], handler)
+
+    assert consumer.seeks == [(P0, 5), (P0, 5)]
+    assert consumer.commits == []
+    assert handler.handled == []
+    assert dead_letters.sent == []
+
+
+def test_a_transient_error_is_never_dead_lettered_however_often_it_happens(good: bytes) -> None:
+    handler = ScriptedHandler(errors={(0, 0): [AutoReconnect("down")] * 10})
+    batch = {P0: [record(P0, 0, good)]}
+
+    consumer, dead_letters = run_loop([batch] * 11, handler, max_attempts=3)
+
+    assert dead_letters.sent == []
+    assert len(consumer.seeks) == 10
+    assert handler.handled == [(0, 0)]
+    assert consumer.committed_offsets() == [(0, 1)]
+
+
+def test_a_failing_handler_is_retried_then_dead_lettered_at_max_attempts(good: bytes) -> None:
+    handler = ScriptedHandler(errors={(0, 0): [ValueError("a bug")] * 5})
+    batch = {P0: [record(P0, 0, good), record(P0, 1, good)]}
+
+    consumer, dead_letters = run_loop([batch, batch, batch], handler, max_attempts=3)
+
+    assert handler.calls == [(0, 0), (0, 0), (0, 0), (0, 1)]
+    assert [(r.offset, str(e)) for r, e in dead_letters.sent] == [(0, "a bug")]
+    assert consumer.seeks == [(P0, 0), (P0, 0)]
+    assert consumer.committed_offsets() == [(0, 2)]
+
+
+def test_a_retry_in_one_partition_does_not_hold_up_another(good: bytes) -> None:
+    handler = ScriptedHandler(errors={(0, 0): [AutoReconnect("down")]})
+
+    consumer, _ = run_loop([{P0: [record(P0, 0, good)], P1: [record(P1, 0, good), record(P1, 1, good)]}], handler)
+
+    assert handler.handled == [(1, 0), (1, 1)]
+    assert consumer.seeks == [(P0, 0)]
+    assert consumer.committed_offsets() == [(1, 2)]
+
+
+def test_the_consumer_is_closed_without_autocommit_when_the_loop_stops(good: bytes) -> None:
+    consumer, _ = run_loop([{P0: [record(P0, 0, good)]}], ScriptedHandler())
+
+    assert consumer.closed_with == [False]
+
+
+def test_a_committed_offset_is_the_next_offset_to_read() -> None:
+    consumer, _ = run_loop([{P0: [record(P0, 9, b"\x0a\xff")]}], ScriptedHandler())
+
+    (commit,) = consumer.commits
+    assert commit == {P0: OffsetAndMetadata(10, "", -1)}
+
+
+def test_a_dead_letter_topic_that_is_briefly_unreachable_does_not_stop_the_loop(good: bytes) -> None:
+    handler = ScriptedHandler()
+    dead_letters = RecordingDeadLetters(failures=[KafkaTimeoutError("dead-letter topic not acknowledged")])
+    batch = {P0: [record(P0, 0, b"\xff garbage"), record(P0, 1, good)]}
+
+    consumer, _ = run_loop([batch, batch], handler, dead_letters)
+
+    assert [r.offset for r, _ in dead_letters.sent] == [0]
+    assert handler.handled == [(0, 1)]
+    assert consumer.committed_offsets() == [(0, 2)]

@@ -1,0 +1,155 @@
+"""ComplaintService in-process: a real gRPC server and channel on localhost, intake wired to fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from suara.v1 import complaints_pb2 as api
+from suara.v1 import complaints_pb2_grpc as api_grpc
+from suara.v1 import events_pb2 as pb
+from suara_intake.entrypoints.grpc_api import CLIENT_ID_HEADER, ComplaintServicer, complaint_service
+from suara_kit import codec
+from suara_kit.events import ActorKind
+from suara_kit.grpc_server import RunningServer, start_server
+
+SERVICE_NAME = "suara.v1.ComplaintService"
+
+
+@pytest.fixture
+def server(wired) -> Iterator[RunningServer]:
+    running = start_server(
+        "127.0.0.1:0", [complaint_service(ComplaintServicer(wired.intake.submit, wired.intake.trace))], max_workers=4
+    )
+    yield running
+    running.stop(grace_seconds=0)
+
+
+@pytest.fixture
+def channel(server) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as open_channel:
+        yield open_channel
+
+
+@pytest.fixture
+def stub(channel) -> api_grpc.ComplaintServiceStub:
+    return api_grpc.ComplaintServiceStub(channel)
+
+
+def request(**changes: object) -> api.SubmitComplaintRequest:
+    fields: dict[str, object] = {
+        "idempotency_key": "web-0001",
+        "text": "Lampu PJU di Jl. Sersan Suharmaji Manisrenggo mati sudah seminggu, jalan gelap gulita.",
+        "category": "pju",
+        "kelurahan": "Manisrenggo",
+        "source_channel": pb.SOURCE_CHANNEL_WEB_PORTAL,
+        "reporter": api.ReporterContact(name="Budi", phone="0812 3456 7890"),
+    }
+    fields.update(changes)
+    return api.SubmitComplaintRequest(**fields)
+
+
+def rpc_error(call, *args, **kwargs) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as raised:
+        call(*args, timeout=10, **kwargs)
+    return raised.value
+
+
+def test_submitting_over_grpc_returns_the_receipt_and_records_the_caller(stub, wired) -> None:
+    response = stub.SubmitComplaint(request(), metadata=((CLIENT_ID_HEADER, "portal-kediri"),), timeout=10)
+
+    (event,) = wired.published_events()
+    assert response.complaint_id == event.complaint_id
+    assert response.tracking_number == event.payload.tracking_number
+    assert response.replayed is False
+    assert (event.actor.kind, event.actor.id) == (ActorKind.INTEGRATOR, "portal-kediri")
+    assert wired.contacts.get(event.complaint_id).phone == "0812 3456 7890"
+
+
+def test_a_caller_without_client_id_is_recorded_as_an_unknown_integrator(stub, wired) -> None:
+    stub.SubmitComplaint(request(), timeout=10)
+
+    assert wired.published_events()[0].actor.id == "unknown-integrator"
+
+
+def test_resubmitting_over_grpc_answers_replayed(stub, wired) -> None:
+    first = stub.SubmitComplaint(request(), timeout=10)
+
+    again = stub.SubmitComplaint(request(), timeout=10)
+
+    assert again.replayed is True
+    assert again.complaint_id == first.complaint_id
+    assert len(wired.publisher.published) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"text": "rusak"}, "text"),
+        ({"category": "tidak_ada"}, "category"),
+        ({"kelurahan": "Gurah"}, "kelurahan"),
+        ({"idempotency_key": ""}, "idempotency_key"),
+        ({"source_channel": pb.SOURCE_CHANNEL_UNSPECIFIED}, "source_channel"),
+        ({"source_channel": 99}, "source_channel"),
+        ({"reporter": api.ReporterContact(email="budi@")}, "reporter.email"),
+    ],
+    ids=["text", "category", "kelurahan", "idempotency_key", "channel-unspecified", "channel-unknown", "email"],
+)
+def test_an_invalid_request_is_answered_invalid_argument_naming_the_field(stub, wired, changes, field) -> None:
+    error = rpc_error(stub.SubmitComplaint, request(**changes))
+
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details().startswith(f"{field}: ")
+    assert wired.publisher.published == []
+
+
+def test_a_reused_idempotency_key_is_answered_already_exists(stub) -> None:
+    stub.SubmitComplaint(request(), timeout=10)
+
+    error = rpc_error(stub.SubmitComplaint, request(text="Pohon besar di Jl. Veteran hampir tumbang, mohon dipangkas."))
+
+    assert error.code() is grpc.StatusCode.ALREADY_EXISTS
+    assert "idempotency_key" in error.details()
+
+
+def test_tracing_an_unknown_reference_is_answered_not_found(stub) -> None:
+    error = rpc_error(stub.TraceComplaint, api.TraceComplaintRequest(reference="KDR-00000-00000"))
+
+    assert error.code() is grpc.StatusCode.NOT_FOUND
+    assert "KDR-00000-00000" in error.details()
+
+
+def test_tracing_without_a_reference_is_answered_invalid_argument(stub) -> None:
+    error = rpc_error(stub.TraceComplaint, api.TraceComplaintRequest(reference="  "))
+
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details().startswith("reference: ")
+
+
+def test_tracing_returns_the_events_exactly_as_they_were_published(stub, wired) -> None:
+    submitted = stub.SubmitComplaint(request(), timeout=10)
+    wired.project()
+
+    response = stub.TraceComplaint(api.TraceComplaintRequest(reference=submitted.tracking_number), timeout=10)
+
+    assert response.complaint_id == submitted.complaint_id
+    assert response.tracking_number == submitted.tracking_number
+    assert [e.SerializeToString() for e in response.events] == [p.value for p in wired.publisher.published]
+    assert codec.from_proto(response.events[0]).payload.category == "pju"
+
+
+def test_health_says_serving_only_after_mark_serving(server, channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+
+    def status(service: str) -> int:
+        return int(health.Check(health_pb2.HealthCheckRequest(service=service), timeout=10).status)
+
+    before = (status(""), status(SERVICE_NAME))
+    server.mark_serving()
+    after = (status(""), status(SERVICE_NAME))
+
+    assert before == (health_pb2.HealthCheckResponse.NOT_SERVING,) * 2
+    assert after == (health_pb2.HealthCheckResponse.SERVING,) * 2
