@@ -201,6 +201,10 @@ class ConsumerLoop:
                     exc_info=not isinstance(error, TRANSIENT_ERRORS),
                 )
                 return False
-            self._dead_letters.send(record, error)
+            try:
+                self._dead_letters.send(record, error)
+            except Exception as dead_letter_error:  # the dead-letter topic is unreachable: keep the message, retry
+                log.warning("could not dead-letter, will retry: %s", dead_letter_error, extra=context)
+                return False
         self._failures.pop(key, None)
         return True

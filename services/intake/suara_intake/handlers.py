@@ -51,9 +51,6 @@ def submit_complaint(
     prior = journal.get(event_id)
     if prior is not None:
         _ensure_same_complaint(complaint, codec.decode(prior.data), complaint_id)
-    elif complaint.reporter is not None:
-        # Personal data stays out of the immutable log: the event only says that a contact exists.
-        contacts.save(complaint_id, complaint.reporter)
 
     def build(sequence: int) -> Event:
         return Event(
@@ -86,6 +83,12 @@ def submit_complaint(
     if not recorded.created and prior is None:
         # Lost a race with a concurrent identical request: check it really was the same complaint.
         _ensure_same_complaint(complaint, recorded.event, complaint_id)
+    if complaint.reporter is not None and (recorded.created or contacts.get(complaint_id) is None):
+        # Personal data stays out of the immutable log: the event only says that a contact exists. Saved only
+        # once this request is known to be this complaint's own, so a refused request never touches another
+        # complaint's contact and a replay changes nothing; if we die before saving, the integrator's retry
+        # (same key) saves it.
+        contacts.save(complaint_id, complaint.reporter)
     return Receipt(complaint_id, tracking_number, replayed=not recorded.created)
 
 

@@ -75,7 +75,7 @@ class InMemoryTimeline(Timeline):
 
     def find(self, reference: str) -> TimelineView | None:
         with self._lock:
-            complaint_id = reference.lower() if _is_uuid(reference) else self._tracking.get(reference.upper())
+            complaint_id = str(uuid.UUID(reference)) if _is_uuid(reference) else self._tracking.get(reference.upper())
             if complaint_id is None or complaint_id not in self._entries:
                 return None
             tracking = next((t for t, c in self._tracking.items() if c == complaint_id), "")
@@ -111,7 +111,7 @@ class MongoTimeline(Timeline):
 
     def find(self, reference: str) -> TimelineView | None:
         if _is_uuid(reference):
-            complaint_id = reference.lower()
+            complaint_id = str(uuid.UUID(reference))
         elif TRACKING_PATTERN.match(reference.upper()):
             first = self._events.find_one({"tracking_number": reference.upper()}, {"complaint_id": 1})
             if first is None:

@@ -27,10 +27,14 @@ class SlaPolicy:
         return self.add_working_days(start, days)
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        """The same local clock time `days` working days later. A complaint received on a day off counts from
-        the next working day."""
+        """The same local clock time `days` working days later. A complaint received on a day off counts as
+        received at 00:00 of the next working day."""
         local_zone = timezone(timedelta(hours=self.utc_offset_hours))
         moment = start.astimezone(local_zone)
+        if not self.is_working_day(moment.date()):
+            moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+            while not self.is_working_day(moment.date()):
+                moment += timedelta(days=1)
         counted = 0
         while counted < days:
             moment += timedelta(days=1)

@@ -25,7 +25,9 @@ class Rule:
     keywords: tuple[str, ...] = ()
 
     def matches(self, text: str) -> bool:
-        return any(re.search(rf"(?<!\w){re.escape(k)}(?!\w)", text, re.IGNORECASE) for k in self.keywords)
+        return any(
+            re.search(rf"(?<![0-9A-Za-z]){re.escape(k)}(?![0-9A-Za-z])", text, re.IGNORECASE) for k in self.keywords
+        )
 
 
 @dataclass(frozen=True)
