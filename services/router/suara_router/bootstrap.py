@@ -37,7 +37,7 @@ def run(settings: RouterSettings) -> None:
     journal = MongoJournal(database)
     journal.ensure_indexes()
 
-    app = make_app(common.kafka_bootstrap, common.topic_partitions)
+    app = make_app(common.kafka_bootstrap, common.topic_partitions, settings.data_dir)
     events = app.topic(common.events_topic, value_type=bytes, key_type=bytes, partitions=common.topic_partitions)
     dead_letters = app.topic(common.deadletter_topic, value_type=bytes, key_type=bytes, partitions=1)
     health = start_server(settings.health_listen, [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,8 @@ class RouterSettings:
     common: CommonSettings
     health_listen: str
     catalogue_dir: Path
+    # Faust keeps small local state files (its table and offset bookkeeping) here.
+    data_dir: Path
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> RouterSettings:
@@ -23,4 +26,5 @@ class RouterSettings:
             catalogue_dir=Path(
                 env.required("SUARA_CATALOGUE_DIR", "the folder holding agencies.toml and categories.toml")
             ),
+            data_dir=Path(env.text("SUARA_ROUTER_DATA_DIR", str(Path(tempfile.gettempdir()) / "suara-router"))),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import faust
 
@@ -18,7 +19,7 @@ GROUP = "suara-router"
 MAX_ATTEMPTS = 3
 
 
-def make_app(bootstrap: str, partitions: int) -> faust.App:
+def make_app(bootstrap: str, partitions: int, data_dir: Path) -> faust.App:
     """The Faust app. Building it opens no connection; the worker does, when started."""
     return faust.App(
         GROUP,
@@ -26,6 +27,7 @@ def make_app(bootstrap: str, partitions: int) -> faust.App:
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
+        datadir=str(data_dir),
         web_enabled=False,
         producer_acks=-1,
         topic_partitions=partitions,
