@@ -12,7 +12,9 @@ PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 INFRA := deploy/local/bin/suara-infra
 STACK := deploy/local/bin/suara-stack
 
-.PHONY: help install infra-install proto proto-check lint format typecheck unit integration test run stop status bench clean
+GRPCURL_VERSION := v1.9.4
+
+.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench clean
 
 help:
 	@echo "make run      start Kafka, FerretDB, a local mail sink and the four services (and leave them running)"
@@ -33,6 +35,13 @@ install: $(VENV)/.installed
 
 infra-install:
 	$(INFRA) install
+
+# grpcurl, the stock gRPC client the integration tests and the README use (built from the Go module proxy).
+tools: .cache/bin/grpcurl
+
+.cache/bin/grpcurl:
+	@echo "building grpcurl $(GRPCURL_VERSION) with go install ..."
+	GOTOOLCHAIN=local GOFLAGS=-mod=mod GOBIN=$(CURDIR)/.cache/bin go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 
 proto: install
 	tools/protogen.sh
@@ -58,12 +67,12 @@ typecheck: install
 unit: install
 	$(VENV)/bin/pytest -q libs/suara-kit/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
 
-integration: install infra-install
+integration: install infra-install tools
 	$(VENV)/bin/pytest -q tests/integration
 
 test: proto-check lint typecheck unit integration
 
-run: install infra-install
+run: install infra-install tools
 	$(STACK) start
 	@echo
 	@echo "Suara is running."

@@ -1,0 +1,86 @@
+"""Fixtures for the integration tests: the real broker and store, and the four services as real processes.
+
+Where the infrastructure comes from, in order:
+  1. SUARA_TEST_KAFKA_BOOTSTRAP and SUARA_TEST_MONGO_URL name an existing Kafka and MongoDB: use them.
+  2. SUARA_TEST_DOCKER=1 and a Docker engine answers: testcontainers starts Kafka and MongoDB images.
+  3. Otherwise (this machine, CI): deploy/local/bin/suara-infra runs Kafka (KRaft, from Maven Central jars)
+     and FerretDB (built with go install) as local processes, on their own ports and state dir.
+Every session uses fresh topic and database names, so it never sees another run's data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+from harness import ADDRESSES, INFRA, PORTS, STATE, Infra, Stack, docker_available
+from pymongo import MongoClient
+
+from suara.v1 import complaints_pb2_grpc
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    bootstrap = os.environ.get("SUARA_TEST_KAFKA_BOOTSTRAP")
+    mongo_url = os.environ.get("SUARA_TEST_MONGO_URL")
+    if bootstrap and mongo_url:
+        yield Infra(bootstrap, mongo_url)
+        return
+    if docker_available():
+        from testcontainers.kafka import KafkaContainer
+        from testcontainers.mongodb import MongoDbContainer
+
+        with KafkaContainer().with_kraft() as kafka, MongoDbContainer() as mongo:
+            yield Infra(kafka.get_bootstrap_server(), mongo.get_connection_url())
+        return
+    shutil.rmtree(STATE, ignore_errors=True)
+    env = {**os.environ, **PORTS, "SUARA_STATE_DIR": str(STATE)}
+    subprocess.run([str(INFRA), "start"], env=env, check=True)
+    try:
+        yield Infra(f"127.0.0.1:{PORTS['SUARA_KAFKA_PORT']}", f"mongodb://127.0.0.1:{PORTS['SUARA_FERRETDB_PORT']}/")
+    finally:
+        subprocess.run([str(INFRA), "stop"], env=env, check=False)
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra) -> Iterator[Stack]:
+    run_id = uuid.uuid4().hex[:8]
+    database_name = f"suara_it_{run_id}"
+    maildir = STATE / "mail"
+    shutil.rmtree(maildir, ignore_errors=True)
+    env = {
+        **os.environ,
+        **PORTS,
+        "SUARA_STATE_DIR": str(STATE),
+        "SUARA_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+        "SUARA_MONGO_URL": infra.mongo_url,
+        "SUARA_MONGO_DB": database_name,
+        "SUARA_EVENTS_TOPIC": f"suara.complaints.events.v1.it-{run_id}",
+        "SUARA_DEADLETTER_TOPIC": f"suara.complaints.deadletter.v1.it-{run_id}",
+        "SUARA_MAILDIR": str(maildir),
+        "SUARA_INTAKE_LISTEN": ADDRESSES["intake"],
+        "SUARA_ROUTER_HEALTH_LISTEN": ADDRESSES["router"],
+        "SUARA_NOTIFIER_HEALTH_LISTEN": ADDRESSES["notifier"],
+        "SUARA_AUDIT_LISTEN": ADDRESSES["audit"],
+        "SUARA_LOG_LEVEL": "INFO",
+    }
+    client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_url, tz_aware=True)
+    running = Stack(env, env["SUARA_EVENTS_TOPIC"], env["SUARA_DEADLETTER_TOPIC"], client[database_name], maildir)
+    running.run("start", "all")  # the infrastructure is named in env, so this starts the services only
+    try:
+        yield running
+    finally:
+        running.run("stop", "all")
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def complaints(stack: Stack) -> Iterator[complaints_pb2_grpc.ComplaintServiceStub]:
+    with grpc.insecure_channel(ADDRESSES["intake"]) as channel:
+        yield complaints_pb2_grpc.ComplaintServiceStub(channel)

@@ -1,0 +1,94 @@
+"""Crashes and bad input while complaints flow: nothing is lost, nothing is done twice, nothing stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from harness import ADDRESSES, Stack, submit, trace_types, wait_until
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from suara.v1 import complaints_pb2_grpc
+from suara_cli.main import main as suara
+
+pytestmark = pytest.mark.integration
+FLOW = ["ComplaintSubmitted", "ComplaintRouted", "StaffNotified"]
+
+
+def submit_in_background(
+    stub: complaints_pb2_grpc.ComplaintServiceStub, count: int, pause: float
+) -> tuple[list[str], threading.Thread]:
+    ids: list[str] = []
+
+    def work() -> None:
+        for i in range(count):
+            receipt = submit(stub, f"Pohon besar di Jl. PB Sudirman miring ke jalan, nomor {i}.", "pohon", "Kemasan")
+            ids.append(receipt.complaint_id)
+            time.sleep(pause)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return ids, thread
+
+
+@pytest.mark.parametrize("victim", ["router", "audit"])
+def test_kill_9_while_complaints_flow_loses_nothing_and_duplicates_nothing(
+    stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub, victim: str, tmp_path: Path
+) -> None:
+    ids, submitter = submit_in_background(complaints, 60, 0.05)
+    wait_until(lambda: len(ids) >= 15, 60, "the first complaints to be submitted")
+    stack.kill9(victim)
+    wait_until(lambda: len(ids) >= 35, 60, "more complaints to be submitted while the victim is down")
+    stack.start(victim)
+    submitter.join(timeout=120)
+    assert len(ids) == 60
+
+    wait_until(lambda: all(trace_types(complaints, c) == FLOW for c in ids), 180, "every complaint to finish")
+    routed = Counter(
+        d["complaint_id"]
+        for d in stack.database.journal.find({"complaint_id": {"$in": ids}, "event_type": "ComplaintRouted"})
+    )
+    assert all(routed[c] == 1 for c in ids), "each complaint routed exactly once"
+
+    stack.quiesce()
+    audit = stack.database.audit_log
+    logged = Counter(d["event_id"] for d in audit.find({"complaint_id": {"$in": ids}}, {"event_id": 1}))
+    journal_ids = {d["_id"] for d in stack.database.journal.find({"complaint_id": {"$in": ids}}, {"_id": 1})}
+    assert set(logged) == journal_ids, "every event of these complaints is in the audit log"
+    assert max(logged.values()) == 1, "no event logged twice"
+    out = tmp_path / "export"
+    assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(out)]) == 0
+    assert suara(["audit", "verify", str(out)]) == 0
+
+
+def test_an_undecodable_message_goes_to_the_dead_letter_topic_and_consumers_keep_going(
+    stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub
+) -> None:
+    producer = KafkaProducer(bootstrap_servers=stack.env["SUARA_KAFKA_BOOTSTRAP"], acks="all")
+    metadata = producer.send(stack.events_topic, key=b"garbage", value=b"\xff\x00 not an event").get(timeout=30)
+    producer.close()
+
+    consumer = KafkaConsumer(bootstrap_servers=stack.env["SUARA_KAFKA_BOOTSTRAP"], auto_offset_reset="earliest")
+    consumer.assign([TopicPartition(stack.deadletter_topic, 0)])
+    consumer.seek_to_beginning()
+    groups: set[str] = set()
+
+    def dead_lettered_by_every_consumer() -> bool:
+        for records in consumer.poll(timeout_ms=500).values():
+            for record in records:
+                headers = dict(record.headers)
+                if (
+                    headers["suara.source_offset"] == str(metadata.offset).encode()
+                    and record.value == b"\xff\x00 not an event"
+                ):
+                    assert headers["suara.error_type"] == b"UndecodableEvent"
+                    groups.add(headers["suara.consumer_group"].decode())
+        return groups >= {"suara-router", "suara-notifier", "suara-audit", "suara-intake-timeline"}
+
+    wait_until(dead_lettered_by_every_consumer, 60, "the bad message to be dead-lettered by all four consumers")
+    consumer.close()
+    receipt = submit(complaints, "Rambu dilarang parkir di Jl. Dhoho roboh tertabrak.", "rambu_lalu_lintas", "Kemasan")
+    wait_until(lambda: trace_types(complaints, receipt.complaint_id) == FLOW, 60, "a later complaint to be processed")
