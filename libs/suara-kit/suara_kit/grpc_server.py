@@ -42,7 +42,8 @@ class RunningServer:
 def start_server(address: str, services: Sequence[Service], max_workers: int = 32) -> RunningServer:
     """Start serving on `address` ("host:port"; port 0 picks a free one). Health starts NOT_SERVING until
     mark_serving(), so readiness probes wait for the service's own dependencies."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers))
+    # No SO_REUSEPORT: a second server on a taken port must fail loudly, not silently share the traffic.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=[("grpc.so_reuseport", 0)])
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for service in services:
@@ -52,6 +53,8 @@ def start_server(address: str, services: Sequence[Service], max_workers: int = 3
         (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
     port = server.add_insecure_port(address)
+    if port == 0 and not address.endswith(":0"):
+        raise OSError(f"cannot listen on {address}: the port is taken or the address is wrong")
     server.start()
     for name in ("", *names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)

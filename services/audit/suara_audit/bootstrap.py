@@ -7,7 +7,6 @@ import logging
 import threading
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from suara_audit import handlers
@@ -16,7 +15,15 @@ from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
 from suara_audit.settings import AuditSettings
 from suara_kit import mongo
 from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
-from suara_kit.kafka import ConsumerLoop, DeadLetters, Handler, ensure_topics, make_producer, suara_topics
+from suara_kit.kafka import (
+    ConsumerLoop,
+    DeadLetters,
+    Handler,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    suara_topics,
+)
 
 log = logging.getLogger(__name__)
 GROUP = "suara-audit"
@@ -40,14 +47,7 @@ def run(settings: AuditSettings) -> None:
     audit_log = MongoAuditLog(database)
     audit_log.ensure_indexes()
     producer = make_producer(common.kafka_bootstrap, "suara-audit")
-    consumer = KafkaConsumer(
-        bootstrap_servers=common.kafka_bootstrap.split(","),
-        group_id=GROUP,
-        client_id=GROUP,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    consumer.subscribe([common.events_topic])
+    consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, record_handler(audit_log), DeadLetters(producer, common.deadletter_topic, GROUP))
     worker = threading.Thread(target=loop.run, name="audit-log", daemon=True)
     worker.start()

@@ -22,7 +22,7 @@ from suara_intake.settings import IntakeSettings
 from suara_kit import mongo
 from suara_kit.grpc_server import RunningServer, start_server
 from suara_kit.journal import Journal, MongoJournal
-from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_producer, suara_topics
+from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
 from suara_kit.publishing import EventPublisher, KafkaEventPublisher
 from suara_kit.recording import EventRecorder
 
@@ -92,7 +92,7 @@ def run(settings: IntakeSettings) -> None:
         log.info("published %d events left unpublished by an earlier run", relayed)
 
     projector = ConsumerLoop(
-        _consumer(common.kafka_bootstrap, common.events_topic),
+        make_consumer(common.kafka_bootstrap, TIMELINE_GROUP, common.events_topic),
         timeline_projector(timeline),
         DeadLetters(producer, common.deadletter_topic, TIMELINE_GROUP),
     )
@@ -111,18 +111,6 @@ def run(settings: IntakeSettings) -> None:
     projector_thread.join(timeout=15)
     producer.flush()
     producer.close()
-
-
-def _consumer(bootstrap: str, topic: str) -> KafkaConsumer:
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap.split(","),
-        group_id=TIMELINE_GROUP,
-        client_id="suara-intake-timeline",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    consumer.subscribe([topic])
-    return consumer
 
 
 def rebuild_timeline(settings: IntakeSettings) -> int:

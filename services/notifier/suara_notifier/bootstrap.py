@@ -6,13 +6,20 @@ import logging
 import threading
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from suara_kit import codec, mongo
 from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
 from suara_kit.journal import MongoJournal
-from suara_kit.kafka import ConsumerLoop, DeadLetters, Handler, ensure_topics, make_producer, suara_topics
+from suara_kit.kafka import (
+    ConsumerLoop,
+    DeadLetters,
+    Handler,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    suara_topics,
+)
 from suara_kit.publishing import KafkaEventPublisher
 from suara_kit.recording import EventRecorder
 from suara_notifier import handlers
@@ -57,14 +64,7 @@ def run(settings: NotifierSettings) -> None:
     relayed = recorder.relay()
     if relayed:
         log.info("published %d events left unpublished by an earlier run", relayed)
-    consumer = KafkaConsumer(
-        bootstrap_servers=common.kafka_bootstrap.split(","),
-        group_id=GROUP,
-        client_id=GROUP,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    consumer.subscribe([common.events_topic])
+    consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))
     worker = threading.Thread(target=loop.run, name="notifier", daemon=True)
     worker.start()

@@ -6,19 +6,11 @@ import sys
 
 from suara_audit import bootstrap
 from suara_audit.settings import AuditSettings
-from suara_kit import log as suara_log
-from suara_kit.settings import InvalidSetting, MissingSetting
+from suara_kit.service_main import run_service
 
 
 def main() -> int:
-    try:
-        settings = AuditSettings.from_env()
-    except (MissingSetting, InvalidSetting) as error:
-        print(f"suara-audit: {error}", file=sys.stderr)
-        return 2
-    suara_log.configure("suara-audit", settings.common.log_level)
-    bootstrap.run(settings)
-    return 0
+    return run_service("suara-audit", AuditSettings.from_env, bootstrap.run)
 
 
 if __name__ == "__main__":
