@@ -19,7 +19,7 @@ from typing import Any
 
 import grpc
 import pytest
-from harness import ADDRESSES, INFRA, PORTS, STATE, Infra, Stack, docker_available
+from harness import ADDRESSES, INFRA, PORTS, STACK, STATE, Infra, Stack, docker_available
 from pymongo import MongoClient
 
 from suara.v1 import complaints_pb2_grpc
@@ -39,8 +39,10 @@ def infra() -> Iterator[Infra]:
         with KafkaContainer().with_kraft() as kafka, MongoDbContainer() as mongo:
             yield Infra(kafka.get_bootstrap_server(), mongo.get_connection_url())
         return
-    shutil.rmtree(STATE, ignore_errors=True)
     env = {**os.environ, **PORTS, "SUARA_STATE_DIR": str(STATE)}
+    # Processes of an interrupted earlier run would hold the ports: stop them before wiping their state.
+    subprocess.run([str(STACK), "stop", "all"], env=env, check=False, capture_output=True)
+    shutil.rmtree(STATE, ignore_errors=True)
     subprocess.run([str(INFRA), "start"], env=env, check=True)
     try:
         yield Infra(f"127.0.0.1:{PORTS['SUARA_KAFKA_PORT']}", f"mongodb://127.0.0.1:{PORTS['SUARA_FERRETDB_PORT']}/")

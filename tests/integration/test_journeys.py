@@ -11,7 +11,7 @@ import grpc
 import pytest
 from harness import ADDRESSES, REPO, Stack, submit, trace_types, wait_until
 
-from suara.v1 import complaints_pb2, complaints_pb2_grpc
+from suara.v1 import complaints_pb2, complaints_pb2_grpc, events_pb2
 from suara_cli.main import main as suara
 
 pytestmark = pytest.mark.integration
@@ -45,6 +45,7 @@ def test_200_concurrent_complaints_are_routed_notified_and_audited(
         routed = trace.events[1].complaint_routed
         assert routed.opd_code == case["opd"], case["text"]
         assert trace.events[2].staff_notified.opd_code == case["opd"]
+        assert trace.events[2].staff_notified.outcome == events_pb2.NOTIFICATION_OUTCOME_DELIVERED
         assert trace.events[2].causation_id == trace.events[1].event_id
 
     mails = stack.mails()

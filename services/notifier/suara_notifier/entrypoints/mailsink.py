@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--maildir", type=Path, required=True)
     args = parser.parse_args(argv)
-    args.maildir.mkdir(parents=True, exist_ok=True)
+    # mailbox.Maildir creates tmp/, new/ and cur/ only when the folder does not exist yet: make them ourselves.
+    for part in ("tmp", "new", "cur"):
+        (args.maildir / part).mkdir(parents=True, exist_ok=True)
     controller = Controller(Mailbox(args.maildir), hostname=args.host, port=args.port)
     controller.start()
     print(f"suara-mailsink: SMTP on {args.host}:{args.port}, mails kept in {args.maildir}", flush=True)
