@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from harness import ADDRESSES, Stack, submit, trace_types, wait_until
+from harness import ADDRESSES, REPO, Stack, submit, trace_types, wait_until
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from suara.v1 import complaints_pb2_grpc
@@ -97,3 +98,23 @@ def test_an_undecodable_message_goes_to_the_dead_letter_topic_and_consumers_keep
     consumer.close()
     receipt = submit(complaints, "Rambu dilarang parkir di Jl. Dhoho roboh tertabrak.", "rambu_lalu_lintas", "Kemasan")
     wait_until(lambda: trace_types(complaints, receipt.complaint_id) == FLOW, 60, "a later complaint to be processed")
+
+
+def test_the_timeline_is_rebuilt_from_the_log_after_it_is_dropped(
+    stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub
+) -> None:
+    receipt = submit(complaints, "Antrean cetak KK di Mal Pelayanan Publik lama sekali.", "adminduk", "Kemasan")
+    wait_until(lambda: trace_types(complaints, receipt.complaint_id) == FLOW, 60, "the complaint to finish")
+    stack.quiesce()
+    before = stack.database.timeline.count_documents({})
+
+    stack.run("stop", "intake")
+    rebuilt = subprocess.run(
+        [str(REPO / ".venv/bin/suara-intake"), "rebuild-timeline"], env=stack.env, capture_output=True, text=True
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert stack.database.timeline.count_documents({}) == 0
+    stack.start("intake")
+
+    wait_until(lambda: trace_types(complaints, receipt.tracking_number) == FLOW, 120, "the replayed timeline")
+    wait_until(lambda: stack.database.timeline.count_documents({}) == before, 120, "every event to be replayed")

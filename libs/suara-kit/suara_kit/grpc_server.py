@@ -33,10 +33,30 @@ class RunningServer:
         for name in ("", *self.service_names):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    def stop(self, grace_seconds: float = 10.0) -> None:
+    def mark_not_serving(self) -> None:
         for name in ("", *self.service_names):
             self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        self.mark_not_serving()
         self.server.stop(grace_seconds).wait()
+
+    def run_worker(self, name: str, work: Callable[[], None]) -> threading.Thread:
+        """Run `work` (a consumer loop) in a background thread. If it ever returns or raises, the health check
+        says NOT_SERVING, so the orchestrator restarts the process instead of leaving a server that consumes
+        nothing."""
+
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("worker %s died", name)
+            finally:
+                self.mark_not_serving()
+
+        thread = threading.Thread(target=guarded, name=name, daemon=True)
+        thread.start()
+        return thread
 
 
 def start_server(address: str, services: Sequence[Service], max_workers: int = 32) -> RunningServer:
@@ -52,9 +72,7 @@ def start_server(address: str, services: Sequence[Service], max_workers: int = 3
     reflection.enable_server_reflection(
         (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(address)
-    if port == 0 and not address.endswith(":0"):
-        raise OSError(f"cannot listen on {address}: the port is taken or the address is wrong")
+    port = server.add_insecure_port(address)  # raises RuntimeError when the address cannot be bound
     server.start()
     for name in ("", *names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)

@@ -49,3 +49,19 @@ def test_stopping_the_server_first_reports_not_serving() -> None:
         health_pb2.HealthCheckResponse.NOT_SERVING
     )
     assert is_serving(f"127.0.0.1:{running.port}", timeout=0.5) is False
+
+
+def test_a_worker_that_dies_turns_the_health_check_to_not_serving(server: RunningServer) -> None:
+    server.mark_serving()
+
+    def crash() -> None:
+        raise RuntimeError("consumer loop broke")
+
+    server.run_worker("crashing-worker", crash).join(timeout=5)
+
+    assert health_status(server.port) == health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def test_a_second_server_on_a_taken_port_fails_loudly(server: RunningServer) -> None:
+    with pytest.raises(RuntimeError, match="Failed to bind"):
+        start_server(f"127.0.0.1:{server.port}", [])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
@@ -49,10 +48,9 @@ def run(settings: AuditSettings) -> None:
     producer = make_producer(common.kafka_bootstrap, "suara-audit")
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, record_handler(audit_log), DeadLetters(producer, common.deadletter_topic, GROUP))
-    worker = threading.Thread(target=loop.run, name="audit-log", daemon=True)
-    worker.start()
     server = start_server(settings.listen, [audit_service(AuditServicer(audit_log))])
     server.mark_serving()
+    worker = server.run_worker("audit-log", loop.run)
     log.info("audit consuming %s; export API on %s", common.events_topic, settings.listen)
     wait_for_shutdown_signal()
     server.stop(grace_seconds=10)

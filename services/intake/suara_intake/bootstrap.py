@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,13 +95,11 @@ def run(settings: IntakeSettings) -> None:
         timeline_projector(timeline),
         DeadLetters(producer, common.deadletter_topic, TIMELINE_GROUP),
     )
-    projector_thread = threading.Thread(target=projector.run, name="timeline-projector", daemon=True)
-    projector_thread.start()
-
     server: RunningServer = start_server(
         settings.listen, [complaint_service(ComplaintServicer(intake.submit, intake.trace))]
     )
     server.mark_serving()
+    projector_thread = server.run_worker("timeline-projector", projector.run)
     log.info("intake serving on %s", settings.listen)
     wait_for_shutdown_signal()
     log.info("shutting down")

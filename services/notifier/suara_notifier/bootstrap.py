@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
@@ -66,10 +65,9 @@ def run(settings: NotifierSettings) -> None:
         log.info("published %d events left unpublished by an earlier run", relayed)
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))
-    worker = threading.Thread(target=loop.run, name="notifier", daemon=True)
-    worker.start()
     health = start_server(settings.health_listen, [])
     health.mark_serving()
+    worker = health.run_worker("notifier", loop.run)
     log.info(
         "notifier consuming %s; alerts via SMTP %s:%d", common.events_topic, settings.smtp_host, settings.smtp_port
     )
