@@ -87,7 +87,7 @@ def compose_alert(
         ]
     lines += [
         "",
-        "Mohon segera ditindaklanjuti. Jika aduan ini bukan wewenang Anda, kembalikan lewat Suara",
+        "Mohon segera ditindaklanjuti. Jika aduan ini bukan wewenang Anda, kembalikan lewat Suara "
         "(jangan diteruskan sendiri).",
     ]
     return Alert(to=contact.email, subject=subject, body="\n".join(lines), message_id=message_id)
