@@ -54,7 +54,7 @@ def test_kill_9_while_complaints_flow_loses_nothing_and_duplicates_nothing(
     )
     assert all(routed[c] == 1 for c in ids), "each complaint routed exactly once"
 
-    journal_ids = {d["_id"] for d in stack.database.journal.find({"complaint_id": {"$in": ids}}, {"_id": 1})}
+    journal_ids = {d["event_id"] for d in stack.database.journal.find({"complaint_id": {"$in": ids}}, {"event_id": 1})}
     assert len(journal_ids) == 3 * len(ids)
     audit = stack.database.audit_log
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bson.binary import Binary
 from pymongo import ASCENDING
@@ -49,14 +50,14 @@ class Journal(ABC):
         """The highest sequence of the complaint's stream, 0 when it has none."""
 
     @abstractmethod
-    def get(self, event_id: str) -> StoredEvent | None: ...
+    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None: ...
 
     @abstractmethod
     def stream(self, complaint_id: str) -> list[StoredEvent]:
         """The complaint's events in sequence order."""
 
     @abstractmethod
-    def mark_published(self, event_id: str) -> None: ...
+    def mark_published(self, event: StoredEvent) -> None: ...
 
     @abstractmethod
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]: ...
@@ -64,56 +65,60 @@ class Journal(ABC):
 
 class InMemoryJournal(Journal):
     def __init__(self) -> None:
-        self._by_id: dict[str, StoredEvent] = {}
-        self._slots: dict[tuple[str, int], str] = {}
+        self._slots: dict[tuple[str, int], StoredEvent] = {}
         self._lock = threading.Lock()
 
     def append(self, event: StoredEvent) -> StoredEvent:
         with self._lock:
-            existing = self._by_id.get(event.event_id)
+            existing = next((e for e in self._slots.values() if e.event_id == event.event_id), None)
             if existing is not None:
                 return existing
             if (event.complaint_id, event.sequence) in self._slots:
                 raise ConcurrencyConflict(event.complaint_id, event.sequence)
-            self._by_id[event.event_id] = event
-            self._slots[(event.complaint_id, event.sequence)] = event.event_id
+            self._slots[(event.complaint_id, event.sequence)] = event
             return event
 
     def head(self, complaint_id: str) -> int:
         with self._lock:
             return max((seq for (cid, seq) in self._slots if cid == complaint_id), default=0)
 
-    def get(self, event_id: str) -> StoredEvent | None:
-        return self._by_id.get(event_id)
+    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None:
+        return next((e for e in self.stream(complaint_id) if e.event_id == event_id), None)
 
     def stream(self, complaint_id: str) -> list[StoredEvent]:
         with self._lock:
-            return sorted((e for e in self._by_id.values() if e.complaint_id == complaint_id), key=lambda e: e.sequence)
+            return sorted((e for e in self._slots.values() if e.complaint_id == complaint_id), key=lambda e: e.sequence)
 
-    def mark_published(self, event_id: str) -> None:
+    def mark_published(self, event: StoredEvent) -> None:
         with self._lock:
-            self._by_id[event_id] = replace(self._by_id[event_id], published=True)
+            key = (event.complaint_id, event.sequence)
+            self._slots[key] = replace(self._slots[key], published=True)
 
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
         with self._lock:
-            return [e for e in self._by_id.values() if not e.published][:limit]
+            return [e for e in self._slots.values() if not e.published][:limit]
 
 
 class MongoJournal(Journal):
-    """The journal in a MongoDB-protocol store (MongoDB or FerretDB): one document per event."""
+    """The journal in a MongoDB-protocol store: one document per event, keyed by its stream position.
+
+    `_id` is "<complaint_id>:<sequence, 10 digits>", so claiming a position is one insert that either wins or
+    fails on the primary key, and reading a stream is a few `_id` lookups. That matters beyond elegance:
+    FerretDB's SQLite backend answers only `_id` equality from an index and scans the collection for any other
+    filter or sort; MongoDB answers both shapes from its index. A unique index on event_id keeps one event
+    from landing at two positions."""
 
     def __init__(self, database: MongoDatabase, collection: str = "journal") -> None:
         self._events = database[collection]
 
     def ensure_indexes(self) -> None:
-        self._events.create_index(
-            [("complaint_id", ASCENDING), ("sequence", ASCENDING)], unique=True, name="stream_position"
-        )
+        self._events.create_index([("event_id", ASCENDING)], unique=True, name="one_position_per_event")
         self._events.create_index([("published", ASCENDING)], name="published")
 
     def append(self, event: StoredEvent) -> StoredEvent:
         document = {
-            "_id": event.event_id,
+            "_id": _slot(event.complaint_id, event.sequence),
+            "event_id": event.event_id,
             "complaint_id": event.complaint_id,
             "sequence": event.sequence,
             "event_type": event.event_type,
@@ -124,37 +129,47 @@ class MongoJournal(Journal):
             self._events.insert_one(document)
         except DuplicateKeyError:
             # Either this very event was appended before (a retry: fine), or another event holds the slot.
-            existing = self.get(event.event_id)
+            existing = self.get(event.complaint_id, event.event_id)
             if existing is not None:
                 return existing
             raise ConcurrencyConflict(event.complaint_id, event.sequence) from None
         return event
 
     def head(self, complaint_id: str) -> int:
-        last = self._events.find_one({"complaint_id": complaint_id}, {"sequence": 1}, sort=[("sequence", -1)])
-        return int(last["sequence"]) if last else 0
+        return len(self._positions(complaint_id))
 
-    def get(self, event_id: str) -> StoredEvent | None:
-        document = self._events.find_one({"_id": event_id})
-        return _stored(document) if document else None
+    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None:
+        return next((e for e in self.stream(complaint_id) if e.event_id == event_id), None)
 
     def stream(self, complaint_id: str) -> list[StoredEvent]:
-        return [_stored(d) for d in self._events.find({"complaint_id": complaint_id}).sort("sequence", ASCENDING)]
+        return [_stored(d) for d in self._positions(complaint_id)]
 
-    def mark_published(self, event_id: str) -> None:
-        self._events.update_one({"_id": event_id}, {"$set": {"published": True}})
+    def _positions(self, complaint_id: str) -> list[dict[str, Any]]:
+        # Streams are gap-free, so walking 1, 2, 3 … until a position is missing finds them all.
+        documents: list[dict[str, Any]] = []
+        while (document := self._events.find_one({"_id": _slot(complaint_id, len(documents) + 1)})) is not None:
+            documents.append(document)
+        return documents
+
+    def mark_published(self, event: StoredEvent) -> None:
+        self._events.update_one({"_id": _slot(event.complaint_id, event.sequence)}, {"$set": {"published": True}})
 
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
-        cursor = self._events.find({"published": False}).sort([("complaint_id", 1), ("sequence", 1)]).limit(limit)
+        """Only read when a writer starts (to publish what a crashed run left behind)."""
+        cursor = self._events.find({"published": False}).sort("_id", ASCENDING).limit(limit)
         return [_stored(d) for d in cursor]
 
 
-def _stored(document: dict[str, object]) -> StoredEvent:
+def _slot(complaint_id: str, sequence: int) -> str:
+    return f"{complaint_id}:{sequence:010d}"
+
+
+def _stored(document: dict[str, Any]) -> StoredEvent:
     return StoredEvent(
-        event_id=str(document["_id"]),
+        event_id=str(document["event_id"]),
         complaint_id=str(document["complaint_id"]),
-        sequence=int(document["sequence"]),  # type: ignore[call-overload]  # BSON int
+        sequence=int(document["sequence"]),
         event_type=str(document["event_type"]),
-        data=bytes(document["data"]),  # type: ignore[call-overload]  # BSON Binary
+        data=bytes(document["data"]),
         published=bool(document["published"]),
     )

@@ -38,7 +38,7 @@ class EventRecorder:
         `event_id` must be derived from the cause (see events.derived_id), so that a redelivered cause finds
         the event it already recorded and only makes sure it was published."""
         for _ in range(self._max_attempts):
-            existing = self._journal.get(event_id)
+            existing = self._journal.get(complaint_id, event_id)
             if existing is not None:
                 self._ensure_published(existing)
                 return Recorded(codec.decode(existing.data), existing.data, created=False)
@@ -72,4 +72,4 @@ class EventRecorder:
         if stored.published:
             return
         self._publisher.publish(stored.complaint_id, stored.data)
-        self._journal.mark_published(stored.event_id)
+        self._journal.mark_published(stored)

@@ -50,10 +50,10 @@ class JournalContract:
         result = journal.append(event)
 
         assert result == event
-        assert journal.get(event.event_id) == event
+        assert journal.get(event.complaint_id, event.event_id) == event
 
     def test_get_of_an_unknown_event_id_is_none(self, journal: Journal) -> None:
-        assert journal.get(str(uuid.uuid4())) is None
+        assert journal.get(new_complaint_id(), str(uuid.uuid4())) is None
 
     def test_appending_the_same_event_id_twice_keeps_the_first_and_returns_it(self, journal: Journal) -> None:
         complaint_id = new_complaint_id()
@@ -87,7 +87,7 @@ class JournalContract:
 
         assert raised.value.complaint_id == complaint_id
         assert raised.value.sequence == 1
-        assert journal.get(intruder.event_id) is None
+        assert journal.get(intruder.complaint_id, intruder.event_id) is None
         assert len(journal.stream(complaint_id)) == 1
 
     def test_the_same_sequence_of_another_complaint_is_no_conflict(self, journal: Journal) -> None:
@@ -96,8 +96,8 @@ class JournalContract:
         journal.append(one)
         journal.append(other)
 
-        assert journal.get(one.event_id) == one
-        assert journal.get(other.event_id) == other
+        assert journal.get(one.complaint_id, one.event_id) == one
+        assert journal.get(other.complaint_id, other.event_id) == other
 
     def test_head_is_zero_for_a_complaint_without_events(self, journal: Journal) -> None:
         assert journal.head(new_complaint_id()) == 0
@@ -129,12 +129,12 @@ class JournalContract:
         journal.append(event)
 
         pending_before = [e.event_id for e in journal.unpublished() if e.complaint_id == complaint_id]
-        journal.mark_published(event.event_id)
+        journal.mark_published(event)
         pending_after = [e.event_id for e in journal.unpublished() if e.complaint_id == complaint_id]
 
         assert pending_before == [event.event_id]
         assert pending_after == []
-        marked = journal.get(event.event_id)
+        marked = journal.get(event.complaint_id, event.event_id)
         assert marked is not None
         assert marked.published is True
         assert marked.data == event.data
@@ -144,7 +144,7 @@ class JournalContract:
         events = [stored(complaint_id, sequence) for sequence in (1, 2, 3)]
         for event in events:
             journal.append(event)
-        journal.mark_published(events[1].event_id)
+        journal.mark_published(events[1])
 
         pending = [e for e in journal.unpublished() if e.complaint_id == complaint_id]
 

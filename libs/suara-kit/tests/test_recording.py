@@ -67,7 +67,7 @@ def test_a_recorded_event_is_marked_published(recorder, journal, event_factory) 
 
     recorder.record(event.complaint_id, event.event_id, Builder(event))
 
-    entry = journal.get(event.event_id)
+    entry = journal.get(event.complaint_id, event.event_id)
     assert entry is not None
     assert entry.published is True
     assert journal.unpublished() == []

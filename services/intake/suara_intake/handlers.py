@@ -48,7 +48,7 @@ def submit_complaint(
     event_id = derived_id(complaint_id, "ComplaintSubmitted")
     tracking_number = tracking_number_for(complaint_id)
 
-    prior = journal.get(event_id)
+    prior = journal.get(complaint_id, event_id)
     if prior is not None:
         _ensure_same_complaint(complaint, codec.decode(prior.data), complaint_id)
 

@@ -189,8 +189,8 @@ class RacingJournal(InMemoryJournal):
         super().__init__()
         self.competitor: Callable[[], object] | None = None
 
-    def get(self, event_id: str) -> StoredEvent | None:
-        found = super().get(event_id)
+    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None:
+        found = super().get(complaint_id, event_id)
         competitor, self.competitor = self.competitor, None
         if competitor is not None:
             competitor()

@@ -52,11 +52,20 @@ class InMemoryAuditLog(AuditLog):
 
 
 class MongoAuditLog(AuditLog):
-    """Entries keyed by position (`_id`), with a unique index on event_id. No transactions are needed:
-    a second writer that races for a position loses on the unique `_id` and retries at the new head."""
+    """Entries keyed by position (`_id`); a second collection maps each event id to its position.
+
+    Every hot-path read is an `_id` lookup (FerretDB's SQLite backend serves nothing else from an index):
+    "is this event logged?" reads `<collection>_events` by event id, and the head is found from a hint
+    (rewritten every HINT_EVERY appends) by probing the positions after it. No transactions are needed: a
+    second writer that races for a position loses on the unique `_id` and retries at the new head, and a unique
+    index on event_id stops one event from taking two positions."""
+
+    HINT_EVERY = 50
 
     def __init__(self, database: MongoDatabase, collection: str = "audit_log", max_attempts: int = 20) -> None:
         self._log = database[collection]
+        self._by_event = database[f"{collection}_events"]
+        self._hint = database[f"{collection}_head"]
         self._max_attempts = max_attempts
         self._head: ChainEntry | None = None
         self._lock = threading.Lock()
@@ -65,20 +74,34 @@ class MongoAuditLog(AuditLog):
         self._log.create_index([("event_id", ASCENDING)], unique=True, name="one_entry_per_event")
 
     def append(self, received: Received, appended_at: datetime) -> ChainEntry | None:
+        event_id = received.index.event_id
         with self._lock:
             for _ in range(self._max_attempts):
-                if self._log.find_one({"event_id": received.index.event_id}, {"_id": 1}) is not None:
+                if self._by_event.find_one({"_id": event_id}) is not None:
                     return None
-                head = self._head or self.head()
-                entry = next_entry(head, received, appended_at)
+                entry = next_entry(self._head or self.head(), received, appended_at)
                 try:
                     self._log.insert_one(_document(entry))
                 except DuplicateKeyError:
-                    self._head = None  # someone else appended (or this event did): look again
+                    if self._log.find_one({"_id": entry.position}) is None:
+                        # The position was free, so the event itself is already in the log: an earlier run
+                        # died between writing the entry and its index document. Mend the index, add nothing.
+                        self._mend_index(event_id)
+                        return None
+                    self._head = None  # another writer took the position: look again
                     continue
+                self._by_event.update_one({"_id": event_id}, {"$set": {"position": entry.position}}, upsert=True)
                 self._head = entry
+                if entry.position % self.HINT_EVERY == 0:
+                    self._hint.update_one({"_id": "head"}, {"$max": {"position": entry.position}}, upsert=True)
                 return entry
-            raise RuntimeError(f"could not append event {received.index.event_id} after {self._max_attempts} attempts")
+            raise RuntimeError(f"could not append event {event_id} after {self._max_attempts} attempts")
+
+    def _mend_index(self, event_id: str) -> None:
+        # Rare (crash recovery only), so a query that scans on FerretDB is acceptable here.
+        logged = self._log.find_one({"event_id": event_id}, {"_id": 1})
+        if logged is not None:
+            self._by_event.update_one({"_id": event_id}, {"$set": {"position": logged["_id"]}}, upsert=True)
 
     def entries(self, from_position: int = 1, limit: int = 0) -> Iterator[ChainEntry]:
         cursor = self._log.find({"_id": {"$gte": from_position}}).sort("_id", ASCENDING)
@@ -87,7 +110,11 @@ class MongoAuditLog(AuditLog):
         return (_entry(d) for d in cursor)
 
     def head(self) -> ChainEntry | None:
-        last = self._log.find_one({}, sort=[("_id", -1)])
+        hint = self._hint.find_one({"_id": "head"})
+        position = int(hint["position"]) if hint else 0
+        last = self._log.find_one({"_id": position}) if position else None
+        while (following := self._log.find_one({"_id": position + 1})) is not None:
+            last, position = following, position + 1
         return _entry(last) if last else None
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bson.binary import Binary
-from pymongo import ASCENDING
 
 from suara_intake.domain.model import TRACKING_PATTERN
 from suara_kit.events import ComplaintSubmitted, Event
@@ -89,45 +88,51 @@ class InMemoryTimeline(Timeline):
 
 
 class MongoTimeline(Timeline):
+    """One document per complaint (`_id` = complaint id) holding its events by sequence, and a second collection
+    mapping tracking numbers to complaint ids: both reads of a trace are `_id` lookups (all FerretDB's SQLite
+    backend serves from an index; cheap on MongoDB too). Applying an event sets `events.<sequence>`, so applying
+    it twice changes nothing."""
+
     def __init__(self, database: MongoDatabase, collection: str = "timeline") -> None:
-        self._events = database[collection]
+        self._complaints = database[collection]
+        self._tracking = database[f"{collection}_tracking"]
 
     def ensure_indexes(self) -> None:
-        self._events.create_index([("complaint_id", ASCENDING), ("sequence", ASCENDING)], name="by_complaint")
-        self._events.create_index([("tracking_number", ASCENDING)], name="by_tracking_number")
+        """Nothing beyond `_id` is queried."""
 
     def apply(self, event: Event, data: bytes) -> None:
-        document: dict[str, object] = {
-            "complaint_id": event.complaint_id,
-            "sequence": event.sequence,
+        entry = {
+            "event_id": event.event_id,
             "event_type": event.event_type,
             "occurred_at": event.occurred_at,
             "data": Binary(data),
         }
+        fields: dict[str, object] = {f"events.{event.sequence}": entry}
         tracking = _tracking(event)
         if tracking:
-            document["tracking_number"] = tracking
-        self._events.update_one({"_id": event.event_id}, {"$setOnInsert": document}, upsert=True)
+            self._tracking.update_one({"_id": tracking}, {"$set": {"complaint_id": event.complaint_id}}, upsert=True)
+            fields["tracking_number"] = tracking
+        self._complaints.update_one({"_id": event.complaint_id}, {"$set": fields}, upsert=True)
 
     def find(self, reference: str) -> TimelineView | None:
         if _is_uuid(reference):
             complaint_id = str(uuid.UUID(reference))
         elif TRACKING_PATTERN.match(reference.upper()):
-            first = self._events.find_one({"tracking_number": reference.upper()}, {"complaint_id": 1})
-            if first is None:
+            found = self._tracking.find_one({"_id": reference.upper()})
+            if found is None:
                 return None
-            complaint_id = str(first["complaint_id"])
+            complaint_id = str(found["complaint_id"])
         else:
             return None
-        documents = list(self._events.find({"complaint_id": complaint_id}).sort("sequence", ASCENDING))
-        if not documents:
+        document = self._complaints.find_one({"_id": complaint_id})
+        if document is None:
             return None
-        tracking = next((str(d["tracking_number"]) for d in documents if d.get("tracking_number")), "")
         entries = tuple(
-            TimelineEntry(str(d["_id"]), int(d["sequence"]), str(d["event_type"]), d["occurred_at"], bytes(d["data"]))
-            for d in documents
+            TimelineEntry(str(e["event_id"]), int(sequence), str(e["event_type"]), e["occurred_at"], bytes(e["data"]))
+            for sequence, e in sorted(document.get("events", {}).items(), key=lambda item: int(item[0]))
         )
-        return TimelineView(complaint_id, tracking, entries)
+        return TimelineView(complaint_id, str(document.get("tracking_number", "")), entries)
 
     def clear(self) -> None:
-        self._events.delete_many({})
+        self._complaints.delete_many({})
+        self._tracking.delete_many({})
