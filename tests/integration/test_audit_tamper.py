@@ -29,10 +29,10 @@ def test_changing_one_byte_of_one_audit_entry_in_the_store_fails_verification_na
     audit = stack.database.audit_log
     count = audit.count_documents({})
     position = count // 2
-    original = bytes(audit.find_one({"_id": position})["record"])
+    original = bytes(audit.find_one({"position": position})["record"])
     tampered = bytearray(original)
     tampered[len(tampered) // 2] ^= 0x01
-    audit.update_one({"_id": position}, {"$set": {"record": Binary(bytes(tampered))}})
+    audit.update_one({"position": position}, {"$set": {"record": Binary(bytes(tampered))}})
     try:
         out = tmp_path / "export"
         assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(out)]) == 0
@@ -40,7 +40,7 @@ def test_changing_one_byte_of_one_audit_entry_in_the_store_fails_verification_na
         assert suara(["audit", "verify", str(out)]) == 1
         assert f"first bad position {position}:" in capsys.readouterr().err
     finally:
-        audit.update_one({"_id": position}, {"$set": {"record": Binary(original)}})
+        audit.update_one({"position": position}, {"$set": {"record": Binary(original)}})
     intact = tmp_path / "intact"
     assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(intact)]) == 0
     assert suara(["audit", "verify", str(intact)]) == 0

@@ -52,7 +52,8 @@ class InMemoryAuditLog(AuditLog):
 
 
 class MongoAuditLog(AuditLog):
-    """Entries keyed by position (`_id`); a second collection maps each event id to its position.
+    """Entries keyed by position (`_id` = the position as 12 digits); a second collection maps each event id to
+    its position.
 
     Every hot-path read is an `_id` lookup (FerretDB's SQLite backend serves nothing else from an index):
     "is this event logged?" reads `<collection>_events` by event id, and the head is found from a hint
@@ -83,7 +84,7 @@ class MongoAuditLog(AuditLog):
                 try:
                     self._log.insert_one(_document(entry))
                 except DuplicateKeyError:
-                    if self._log.find_one({"_id": entry.position}) is None:
+                    if self._log.find_one({"_id": _key(entry.position)}) is None:
                         # The position was free, so the event itself is already in the log: an earlier run
                         # died between writing the entry and its index document. Mend the index, add nothing.
                         self._mend_index(event_id)
@@ -99,12 +100,12 @@ class MongoAuditLog(AuditLog):
 
     def _mend_index(self, event_id: str) -> None:
         # Rare (crash recovery only), so a query that scans on FerretDB is acceptable here.
-        logged = self._log.find_one({"event_id": event_id}, {"_id": 1})
+        logged = self._log.find_one({"event_id": event_id}, {"position": 1})
         if logged is not None:
-            self._by_event.update_one({"_id": event_id}, {"$set": {"position": logged["_id"]}}, upsert=True)
+            self._by_event.update_one({"_id": event_id}, {"$set": {"position": logged["position"]}}, upsert=True)
 
     def entries(self, from_position: int = 1, limit: int = 0) -> Iterator[ChainEntry]:
-        cursor = self._log.find({"_id": {"$gte": from_position}}).sort("_id", ASCENDING)
+        cursor = self._log.find({"position": {"$gte": from_position}}).sort("position", ASCENDING)
         if limit:
             cursor = cursor.limit(limit)
         return (_entry(d) for d in cursor)
@@ -112,15 +113,21 @@ class MongoAuditLog(AuditLog):
     def head(self) -> ChainEntry | None:
         hint = self._hint.find_one({"_id": "head"})
         position = int(hint["position"]) if hint else 0
-        last = self._log.find_one({"_id": position}) if position else None
-        while (following := self._log.find_one({"_id": position + 1})) is not None:
+        last = self._log.find_one({"_id": _key(position)}) if position else None
+        while (following := self._log.find_one({"_id": _key(position + 1)})) is not None:
             last, position = following, position + 1
         return _entry(last) if last else None
 
 
+def _key(position: int) -> str:
+    # A fixed-width string, not the number: FerretDB looks up only string and ObjectId _ids through its index.
+    return f"{position:012d}"
+
+
 def _document(entry: ChainEntry) -> dict[str, Any]:
     return {
-        "_id": entry.position,
+        "_id": _key(entry.position),
+        "position": entry.position,
         "event_id": entry.index.event_id,
         "complaint_id": entry.index.complaint_id,
         "sequence": entry.index.sequence,
@@ -137,7 +144,7 @@ def _document(entry: ChainEntry) -> dict[str, Any]:
 
 def _entry(d: dict[str, Any]) -> ChainEntry:
     return ChainEntry(
-        position=int(d["_id"]),
+        position=int(d["position"]),
         record=bytes(d["record"]),
         previous_hash=bytes(d["previous_hash"]),
         entry_hash=bytes(d["entry_hash"]),
