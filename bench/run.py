@@ -292,10 +292,10 @@ def summary(report: dict[str, Any]) -> None:
 
 def latency_chart(report: dict[str, Any]) -> str:
     """A small self-contained SVG bar chart of the latency percentiles (no plotting library needed)."""
-    rows = [(name, p) for name, p in report["latency"].items()]
-    width, bar_h, gap, left = 720, 14, 10, 190
+    rows = [("submit_acknowledged", report["submit"]["ack_latency"]), *report["latency"].items()]
+    width, bar_h, gap, left = 760, 14, 10, 190
     top = max(p["p99_ms"] for _, p in rows) or 1.0
-    scale = (width - left - 80) / top
+    scale = (width - left - 150) / top
     colours = {"p50_ms": "#4c78a8", "p95_ms": "#f58518", "p99_ms": "#e45756"}
     parts, y = [], 40
     for name, p in rows:
