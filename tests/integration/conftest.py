@@ -19,7 +19,7 @@ from typing import Any
 
 import grpc
 import pytest
-from harness import ADDRESSES, INFRA, PORTS, STACK, STATE, Infra, Stack, docker_available
+from harness import ADDRESSES, INFRA, PORTS, REPO, STACK, STATE, Infra, Stack, docker_available
 from pymongo import MongoClient
 
 from suara.v1 import complaints_pb2_grpc
@@ -66,6 +66,7 @@ def stack(infra: Infra) -> Iterator[Stack]:
         "SUARA_EVENTS_TOPIC": f"suara.complaints.events.v1.it-{run_id}",
         "SUARA_DEADLETTER_TOPIC": f"suara.complaints.deadletter.v1.it-{run_id}",
         "SUARA_MAILDIR": str(maildir),
+        "SUARA_CATALOGUE_DIR": str(REPO / "data/kota-kediri"),
         "SUARA_INTAKE_LISTEN": ADDRESSES["intake"],
         "SUARA_ROUTER_HEALTH_LISTEN": ADDRESSES["router"],
         "SUARA_NOTIFIER_HEALTH_LISTEN": ADDRESSES["notifier"],
@@ -74,8 +75,8 @@ def stack(infra: Infra) -> Iterator[Stack]:
     }
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_url, tz_aware=True)
     running = Stack(env, env["SUARA_EVENTS_TOPIC"], env["SUARA_DEADLETTER_TOPIC"], client[database_name], maildir)
-    running.run("start", "all")  # the infrastructure is named in env, so this starts the services only
     try:
+        running.run("start", "all")  # the infrastructure is named in env, so this starts the services only
         yield running
     finally:
         running.run("stop", "all")
