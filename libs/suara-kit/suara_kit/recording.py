@@ -38,11 +38,12 @@ class EventRecorder:
         `event_id` must be derived from the cause (see events.derived_id), so that a redelivered cause finds
         the event it already recorded and only makes sure it was published."""
         for _ in range(self._max_attempts):
-            existing = self._journal.get(complaint_id, event_id)
+            stream = self._journal.stream(complaint_id)  # one read answers both "recorded already?" and "head?"
+            existing = next((e for e in stream if e.event_id == event_id), None)
             if existing is not None:
                 self._ensure_published(existing)
                 return Recorded(codec.decode(existing.data), existing.data, created=False)
-            event = build(self._journal.head(complaint_id) + 1)
+            event = build(stream[-1].sequence + 1 if stream else 1)
             if event.event_id != event_id or event.complaint_id != complaint_id:
                 raise ValueError("build() must make the event with the event_id and complaint_id given")
             data = codec.encode(event)
