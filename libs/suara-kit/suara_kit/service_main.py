@@ -1,4 +1,4 @@
-"""The shape every service's main shares: read settings (failing fast, by name), set up logging, run."""
+"""What every service process shares: read settings (failing fast, by name), set up logging, run, shut down."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from suara_kit import log as suara_log
+from suara_kit.grpc_server import RunningServer, wait_for_shutdown_signal
+from suara_kit.kafka import ConsumerLoop
 from suara_kit.settings import CommonSettings, InvalidSetting, MissingSetting
 
 
@@ -28,3 +30,14 @@ def run_service(name: str, load_settings: Callable[[], S], run: Callable[[S], ob
     suara_log.configure(name, settings.common.log_level)
     run(settings)
     return 0
+
+
+def serve_until_shutdown(server: RunningServer, worker_name: str, loop: ConsumerLoop, grace_seconds: float) -> None:
+    """Mark the server SERVING, run the consumer loop beside it, and on SIGTERM/SIGINT stop taking requests,
+    let in-flight ones finish, stop the loop (it commits nothing it has not handled) and wait for it."""
+    server.mark_serving()
+    worker = server.run_worker(worker_name, loop.run)
+    wait_for_shutdown_signal()
+    server.stop(grace_seconds)
+    loop.stop()
+    worker.join(timeout=15)

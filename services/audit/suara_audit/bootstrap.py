@@ -13,7 +13,7 @@ from suara_audit.adapters.audit_log import AuditLog, MongoAuditLog
 from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
 from suara_audit.settings import AuditSettings
 from suara_kit import mongo
-from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
+from suara_kit.grpc_server import start_server
 from suara_kit.kafka import (
     ConsumerLoop,
     DeadLetters,
@@ -23,6 +23,7 @@ from suara_kit.kafka import (
     make_producer,
     suara_topics,
 )
+from suara_kit.service_main import serve_until_shutdown
 
 log = logging.getLogger(__name__)
 GROUP = "suara-audit"
@@ -49,11 +50,6 @@ def run(settings: AuditSettings) -> None:
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, record_handler(audit_log), DeadLetters(producer, common.deadletter_topic, GROUP))
     server = start_server(settings.listen, [audit_service(AuditServicer(audit_log))])
-    server.mark_serving()
-    worker = server.run_worker("audit-log", loop.run)
     log.info("audit consuming %s; export API on %s", common.events_topic, settings.listen)
-    wait_for_shutdown_signal()
-    server.stop(grace_seconds=10)
-    loop.stop()
-    worker.join(timeout=15)
+    serve_until_shutdown(server, "audit-log", loop, grace_seconds=10)
     producer.close()

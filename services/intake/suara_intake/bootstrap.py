@@ -24,6 +24,7 @@ from suara_kit.journal import Journal, MongoJournal
 from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
 from suara_kit.publishing import EventPublisher, KafkaEventPublisher
 from suara_kit.recording import EventRecorder
+from suara_kit.service_main import serve_until_shutdown
 
 log = logging.getLogger(__name__)
 TIMELINE_GROUP = "suara-intake-timeline"
@@ -69,8 +70,6 @@ def wire(
 
 def run(settings: IntakeSettings) -> None:
     """Serve until SIGTERM: the gRPC API, and the timeline projector in a background thread."""
-    from suara_kit.grpc_server import wait_for_shutdown_signal
-
     common = settings.common
     database = mongo.connect(common.mongo_url, common.mongo_database, "suara-intake")
     journal = MongoJournal(database)
@@ -98,14 +97,9 @@ def run(settings: IntakeSettings) -> None:
     server: RunningServer = start_server(
         settings.listen, [complaint_service(ComplaintServicer(intake.submit, intake.trace))]
     )
-    server.mark_serving()
-    projector_thread = server.run_worker("timeline-projector", projector.run)
     log.info("intake serving on %s", settings.listen)
-    wait_for_shutdown_signal()
-    log.info("shutting down")
-    server.stop(grace_seconds=10)
-    projector.stop()
-    projector_thread.join(timeout=15)
+    serve_until_shutdown(server, "timeline-projector", projector, grace_seconds=10)
+    log.info("shut down")
     producer.flush()
     producer.close()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from kafka.consumer.fetcher import ConsumerRecord
 
 from suara_kit import codec, mongo
-from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
+from suara_kit.grpc_server import start_server
 from suara_kit.journal import MongoJournal
 from suara_kit.kafka import (
     ConsumerLoop,
@@ -21,6 +21,7 @@ from suara_kit.kafka import (
 )
 from suara_kit.publishing import KafkaEventPublisher
 from suara_kit.recording import EventRecorder
+from suara_kit.service_main import serve_until_shutdown
 from suara_notifier import handlers
 from suara_notifier.adapters.channels import SmtpChannel
 from suara_notifier.adapters.directory_file import load_directory
@@ -66,13 +67,8 @@ def run(settings: NotifierSettings) -> None:
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))
     health = start_server(settings.health_listen, [])
-    health.mark_serving()
-    worker = health.run_worker("notifier", loop.run)
     log.info(
         "notifier consuming %s; alerts via SMTP %s:%d", common.events_topic, settings.smtp_host, settings.smtp_port
     )
-    wait_for_shutdown_signal()
-    health.stop(grace_seconds=2)
-    loop.stop()
-    worker.join(timeout=15)
+    serve_until_shutdown(health, "notifier", loop, grace_seconds=2)
     producer.close()
