@@ -68,7 +68,9 @@ unit: install
 	$(VENV)/bin/pytest -q libs/suara-kit/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
 
 integration: install infra-install tools
-	$(VENV)/bin/pytest -q tests/integration
+	@echo "integration tests: own Kafka :39092 and FerretDB :37017; logs of broker, store and services in var/test/log/"
+	@status=0; $(VENV)/bin/pytest -q tests/integration || status=$$?; \
+	echo "logs of the test stack: var/test/log/*.log"; exit $$status
 
 test: proto-check lint typecheck unit integration
 
