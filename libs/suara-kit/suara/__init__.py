@@ -1,1 +1,1 @@
-"""Generated protobuf and gRPC code for the `suara.*` proto packages (see protos/). Never edit by hand."""
+"""Generated from protos/suara. Never edit by hand."""
