@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf import message as pb_message
@@ -25,17 +26,25 @@ log = logging.getLogger(__name__)
 CLIENT_ID_HEADER = "suara-client-id"
 
 
-@contextmanager
-def _status_for_errors(context: grpc.ServicerContext) -> Iterator[None]:
-    """The one mapping of domain errors to gRPC status codes."""
-    try:
-        yield
-    except InvalidComplaint as error:
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-    except IdempotencyKeyReused as error:
-        context.abort(grpc.StatusCode.ALREADY_EXISTS, str(error))
-    except ComplaintNotFound as error:
-        context.abort(grpc.StatusCode.NOT_FOUND, str(error))
+# The one mapping of domain errors to gRPC status codes.
+STATUS_FOR: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
+    (InvalidComplaint, grpc.StatusCode.INVALID_ARGUMENT),
+    (IdempotencyKeyReused, grpc.StatusCode.ALREADY_EXISTS),
+    (ComplaintNotFound, grpc.StatusCode.NOT_FOUND),
+)
+Rpc = TypeVar("Rpc", bound=Callable[..., Any])
+
+
+def domain_errors_as_status(rpc: Rpc) -> Rpc:
+    @functools.wraps(rpc)
+    def answer(self: object, request: object, context: grpc.ServicerContext) -> object:
+        try:
+            return rpc(self, request, context)
+        except tuple(error for error, _ in STATUS_FOR) as error:
+            context.abort(next(code for kind, code in STATUS_FOR if isinstance(error, kind)), str(error))
+            raise  # not reached: abort raises
+
+    return cast(Rpc, answer)
 
 
 class ComplaintServicer(api_grpc.ComplaintServiceServicer):
@@ -47,50 +56,48 @@ class ComplaintServicer(api_grpc.ComplaintServiceServicer):
         self._submit = submit
         self._trace = trace
 
+    @domain_errors_as_status
     def SubmitComplaint(
         self, request: api.SubmitComplaintRequest, context: grpc.ServicerContext
     ) -> api.SubmitComplaintResponse:
         metadata = dict(context.invocation_metadata())
         client_id = str(metadata.get(CLIENT_ID_HEADER, "")) or "unknown-integrator"
         request_id = str(uuid.uuid4())
-        with _status_for_errors(context):
-            command = SubmitComplaint(
-                idempotency_key=request.idempotency_key,
-                text=request.text,
-                category=request.category,
-                kelurahan=request.kelurahan,
-                source_channel=_channel(request.source_channel),
-                anonymous=request.anonymous,
-                reporter=_reporter(request),
-                submitted_by=client_id,
-            )
-            receipt = self._submit(command, request_id)
-            log.info(
-                "complaint submitted" if not receipt.replayed else "complaint re-submitted (idempotent replay)",
-                extra={"complaint_id": receipt.complaint_id, "correlation_id": request_id},
-            )
-            return api.SubmitComplaintResponse(
-                complaint_id=receipt.complaint_id, tracking_number=receipt.tracking_number, replayed=receipt.replayed
-            )
-        raise AssertionError("unreachable: abort raises")
+        command = SubmitComplaint(
+            idempotency_key=request.idempotency_key,
+            text=request.text,
+            category=request.category,
+            kelurahan=request.kelurahan,
+            source_channel=_channel(request.source_channel),
+            anonymous=request.anonymous,
+            reporter=_reporter(request),
+            submitted_by=client_id,
+        )
+        receipt = self._submit(command, request_id)
+        log.info(
+            "complaint submitted" if not receipt.replayed else "complaint re-submitted (idempotent replay)",
+            extra={"complaint_id": receipt.complaint_id, "correlation_id": request_id},
+        )
+        return api.SubmitComplaintResponse(
+            complaint_id=receipt.complaint_id, tracking_number=receipt.tracking_number, replayed=receipt.replayed
+        )
 
+    @domain_errors_as_status
     def TraceComplaint(
         self, request: api.TraceComplaintRequest, context: grpc.ServicerContext
     ) -> api.TraceComplaintResponse:
-        with _status_for_errors(context):
-            if not request.reference.strip():
-                raise InvalidComplaint("reference", "required (a complaint id or tracking number)")
-            view = self._trace(request.reference)
-            response = api.TraceComplaintResponse(complaint_id=view.complaint_id, tracking_number=view.tracking_number)
-            for entry in view.entries:
-                envelope = response.events.add()
-                try:
-                    envelope.ParseFromString(entry.data)
-                except pb_message.DecodeError:  # the projector only stores decodable events; be loud if not
-                    log.error("undecodable event in the timeline", extra={"event_id": entry.event_id})
-                    raise
-            return response
-        raise AssertionError("unreachable: abort raises")
+        if not request.reference.strip():
+            raise InvalidComplaint("reference", "required (a complaint id or tracking number)")
+        view = self._trace(request.reference)
+        response = api.TraceComplaintResponse(complaint_id=view.complaint_id, tracking_number=view.tracking_number)
+        for entry in view.entries:
+            envelope = response.events.add()
+            try:
+                envelope.ParseFromString(entry.data)
+            except pb_message.DecodeError:  # the projector only stores decodable events; be loud if not
+                log.error("undecodable event in the timeline", extra={"event_id": entry.event_id})
+                raise
+        return response
 
 
 def _channel(value: int) -> SourceChannel | None:
