@@ -46,6 +46,12 @@ class Handler:
             raise self.errors.pop(0)
 
 
+@pytest.fixture(autouse=True)
+def one_agent_instance(monkeypatch) -> None:
+    """These tests read the agent's retry policy, and their end-marker is only last with a single instance."""
+    monkeypatch.setattr(faust_app, "CONCURRENCY", 1)
+
+
 @pytest.fixture
 def sleeps(monkeypatch) -> list[float]:
     """The agent's back-off pauses, recorded instead of slept."""

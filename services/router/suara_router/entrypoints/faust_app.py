@@ -17,6 +17,11 @@ from suara_kit.recording import Recorded
 log = logging.getLogger(__name__)
 GROUP = "suara-router"
 MAX_ATTEMPTS = 3
+# Complaints are routed four at a time: each complaint has exactly one ComplaintSubmitted, so no two of them
+# belong to one stream, and a redelivered one is deduplicated by the journal. Faust commits an offset only
+# when every event before it was acknowledged. If the router ever acts on several events of one complaint,
+# this must become 1 (or partition the work by complaint).
+CONCURRENCY = 4
 
 
 def make_app(bootstrap: str, partitions: int, data_dir: Path) -> faust.App:
@@ -45,7 +50,7 @@ def add_router_agent(
 ) -> None:
     """`make_handler` gets the running event loop (publishing from worker threads goes through it)."""
 
-    @app.agent(events, name="route-complaints")
+    @app.agent(events, name="route-complaints", concurrency=CONCURRENCY)
     async def route_complaints(stream: faust.StreamT[bytes]) -> None:
         handle = make_handler(asyncio.get_running_loop())
         async for record in stream.events():
