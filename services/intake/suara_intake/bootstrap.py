@@ -58,7 +58,6 @@ def wire(
         return handlers.submit_complaint(
             command,
             catalogue=catalogue,
-            journal=journal,
             recorder=recorder,
             contacts=contacts,
             clock=clock,

@@ -17,9 +17,7 @@ from suara_intake.domain.model import (
     tracking_number_for,
     validate,
 )
-from suara_kit import codec
 from suara_kit.events import Actor, ActorKind, ComplaintSubmitted, Event, derived_id
-from suara_kit.journal import Journal
 from suara_kit.recording import EventRecorder
 
 PRODUCER = "suara-intake"
@@ -36,7 +34,6 @@ def submit_complaint(
     command: SubmitComplaint,
     *,
     catalogue: IntakeCatalogue,
-    journal: Journal,
     recorder: EventRecorder,
     contacts: ContactStore,
     clock: Callable[[], datetime],
@@ -47,10 +44,6 @@ def submit_complaint(
     complaint_id = complaint_id_for(complaint.source_channel, complaint.idempotency_key)
     event_id = derived_id(complaint_id, "ComplaintSubmitted")
     tracking_number = tracking_number_for(complaint_id)
-
-    prior = journal.get(complaint_id, event_id)
-    if prior is not None:
-        _ensure_same_complaint(complaint, codec.decode(prior.data), complaint_id)
 
     def build(sequence: int) -> Event:
         return Event(
@@ -80,8 +73,9 @@ def submit_complaint(
     if recorded.event.sequence != 1:
         # Only possible if some other writer had put events into this stream first: never accept that silently.
         raise RuntimeError(f"complaint {complaint_id}: ComplaintSubmitted landed at sequence {recorded.event.sequence}")
-    if not recorded.created and prior is None:
-        # Lost a race with a concurrent identical request: check it really was the same complaint.
+    if not recorded.created:
+        # This key was used before (a retry, or a concurrent request that got there first): nothing new was
+        # recorded. It must have been for this very complaint, or the caller is told so.
         _ensure_same_complaint(complaint, recorded.event, complaint_id)
     if complaint.reporter is not None and (recorded.created or contacts.get(complaint_id) is None):
         # Personal data stays out of the immutable log: the event only says that a contact exists. Saved only

@@ -183,14 +183,14 @@ def test_tracing_an_unknown_reference_raises_complaint_not_found(wired) -> None:
 
 
 class RacingJournal(InMemoryJournal):
-    """Runs `competitor` just after the first get() has answered, as a concurrent request would land there."""
+    """Runs `competitor` just after the first read of a stream has answered, as a concurrent request would."""
 
     def __init__(self) -> None:
         super().__init__()
         self.competitor: Callable[[], object] | None = None
 
-    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None:
-        found = super().get(complaint_id, event_id)
+    def stream(self, complaint_id: str) -> list[StoredEvent]:
+        found = super().stream(complaint_id)
         competitor, self.competitor = self.competitor, None
         if competitor is not None:
             competitor()
