@@ -8,7 +8,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,7 +54,6 @@ def wait_until(condition: Callable[[], T], timeout: float, what: str, interval: 
 class Infra:
     kafka_bootstrap: str
     mongo_url: str
-    stop: Callable[[], None] = field(default=lambda: None)
 
 
 def docker_available() -> bool:

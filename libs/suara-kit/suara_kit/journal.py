@@ -46,15 +46,8 @@ class Journal(ABC):
         Raises ConcurrencyConflict when a different event holds (complaint_id, sequence)."""
 
     @abstractmethod
-    def head(self, complaint_id: str) -> int:
-        """The highest sequence of the complaint's stream, 0 when it has none."""
-
-    @abstractmethod
-    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None: ...
-
-    @abstractmethod
     def stream(self, complaint_id: str) -> list[StoredEvent]:
-        """The complaint's events in sequence order."""
+        """The complaint's events in sequence order (its head is the last one's sequence)."""
 
     @abstractmethod
     def mark_published(self, event: StoredEvent) -> None: ...
@@ -77,13 +70,6 @@ class InMemoryJournal(Journal):
                 raise ConcurrencyConflict(event.complaint_id, event.sequence)
             self._slots[(event.complaint_id, event.sequence)] = event
             return event
-
-    def head(self, complaint_id: str) -> int:
-        with self._lock:
-            return max((seq for (cid, seq) in self._slots if cid == complaint_id), default=0)
-
-    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None:
-        return next((e for e in self.stream(complaint_id) if e.event_id == event_id), None)
 
     def stream(self, complaint_id: str) -> list[StoredEvent]:
         with self._lock:
@@ -129,27 +115,18 @@ class MongoJournal(Journal):
             self._events.insert_one(document)
         except DuplicateKeyError:
             # Either this very event was appended before (a retry: fine), or another event holds the slot.
-            existing = self.get(event.complaint_id, event.event_id)
+            existing = next((e for e in self.stream(event.complaint_id) if e.event_id == event.event_id), None)
             if existing is not None:
                 return existing
             raise ConcurrencyConflict(event.complaint_id, event.sequence) from None
         return event
 
-    def head(self, complaint_id: str) -> int:
-        return len(self._positions(complaint_id))
-
-    def get(self, complaint_id: str, event_id: str) -> StoredEvent | None:
-        return next((e for e in self.stream(complaint_id) if e.event_id == event_id), None)
-
     def stream(self, complaint_id: str) -> list[StoredEvent]:
-        return [_stored(d) for d in self._positions(complaint_id)]
-
-    def _positions(self, complaint_id: str) -> list[dict[str, Any]]:
         # Streams are gap-free, so walking 1, 2, 3 … until a position is missing finds them all.
-        documents: list[dict[str, Any]] = []
-        while (document := self._events.find_one({"_id": _slot(complaint_id, len(documents) + 1)})) is not None:
-            documents.append(document)
-        return documents
+        events: list[StoredEvent] = []
+        while (document := self._events.find_one({"_id": _slot(complaint_id, len(events) + 1)})) is not None:
+            events.append(_stored(document))
+        return events
 
     def mark_published(self, event: StoredEvent) -> None:
         self._events.update_one({"_id": _slot(event.complaint_id, event.sequence)}, {"$set": {"published": True}})

@@ -21,7 +21,3 @@ def connect(url: str, database: str, app_name: str) -> MongoDatabase:
         tz_aware=True,
     )
     return client[database]
-
-
-def wait_until_ready(database: MongoDatabase) -> None:
-    database.client.admin.command("ping")

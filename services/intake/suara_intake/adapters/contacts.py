@@ -1,4 +1,4 @@
-"""Reporters' contact details, kept outside the immutable event log so they can be erased on request."""
+"""Reporters' contact details, kept outside the immutable event log so erasing them later leaves the log whole."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ class ContactStore(ABC):
     @abstractmethod
     def get(self, complaint_id: str) -> ReporterContact | None: ...
 
-    @abstractmethod
-    def erase(self, complaint_id: str) -> bool: ...
-
 
 class InMemoryContactStore(ContactStore):
     def __init__(self) -> None:
@@ -29,9 +26,6 @@ class InMemoryContactStore(ContactStore):
 
     def get(self, complaint_id: str) -> ReporterContact | None:
         return self.contacts.get(complaint_id)
-
-    def erase(self, complaint_id: str) -> bool:
-        return self.contacts.pop(complaint_id, None) is not None
 
 
 class MongoContactStore(ContactStore):
@@ -55,6 +49,3 @@ class MongoContactStore(ContactStore):
     def get(self, complaint_id: str) -> ReporterContact | None:
         d = self._contacts.find_one({"_id": complaint_id})
         return ReporterContact(d["name"], d["phone"], d["email"]) if d else None
-
-    def erase(self, complaint_id: str) -> bool:
-        return self._contacts.delete_one({"_id": complaint_id}).deleted_count == 1
