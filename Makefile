@@ -68,7 +68,7 @@ unit: install
 	$(VENV)/bin/pytest -q libs/suara-kit/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
 
 integration: install infra-install tools
-	@echo "integration tests: own Kafka :39092 and FerretDB :37017; logs of broker, store and services in var/test/log/"
+	@echo "integration tests: own Kafka :19092 and FerretDB :17017; logs of broker, store and services in var/test/log/"
 	@status=0; $(VENV)/bin/pytest -q tests/integration || status=$$?; \
 	echo "logs of the test stack: var/test/log/*.log"; exit $$status
 
@@ -78,9 +78,9 @@ run: install infra-install tools
 	$(STACK) start
 	@echo
 	@echo "Suara is running."
-	@echo "  intake gRPC (ComplaintService):  $${SUARA_INTAKE_LISTEN:-127.0.0.1:50051}"
-	@echo "  audit gRPC (AuditService):       $${SUARA_AUDIT_LISTEN:-127.0.0.1:50054}"
-	@echo "  router / notifier health (gRPC): 127.0.0.1:50052 / 127.0.0.1:50053"
+	@echo "  intake gRPC (ComplaintService):  $${SUARA_INTAKE_LISTEN:-127.0.0.1:15051}"
+	@echo "  audit gRPC (AuditService):       $${SUARA_AUDIT_LISTEN:-127.0.0.1:15054}"
+	@echo "  router / notifier health (gRPC): 127.0.0.1:15052 / 127.0.0.1:15053"
 	@$(STACK) env | grep -E 'KAFKA_BOOTSTRAP|MONGO_URL|SMTP_PORT|MAILDIR' | sed 's/^/  /'
 	@echo "  logs:  var/local/log/*.log    mails to OPD staff: var/local/mail/new/"
 	@echo "Try:   $(VENV)/bin/suara submit --category jalan_rusak --kelurahan Mrican --text 'Jalan Merbabu berlubang besar'"

@@ -1,6 +1,6 @@
 """`make bench`: Suara's throughput and latency on the real broker and store, next to Kafka's own producer.
 
-Starts its own infrastructure and services (ports 49xxx, state in var/bench) unless SUARA_BENCH_USE_RUNNING=1,
+Starts its own infrastructure and services (ports 29xxx and 27018, state in var/bench) unless SUARA_BENCH_USE_RUNNING=1,
 submits N complaints over gRPC from C concurrent clients, waits until every one is routed, notified and
 audited, reads the timestamps the system itself recorded, then runs Kafka's ProducerPerformance tool on the
 same broker. Writes bench/reports/bench-<time>.json and a latency chart next to it (SVG).
@@ -36,16 +36,16 @@ REPO = Path(__file__).resolve().parents[1]
 STATE = REPO / "var/bench"
 REPORTS = REPO / "bench/reports"
 PORTS = {
-    "SUARA_KAFKA_PORT": "49092",
-    "SUARA_KAFKA_CONTROLLER_PORT": "49093",
-    "SUARA_FERRETDB_PORT": "47017",
-    "SUARA_SMTP_PORT": "49025",
+    "SUARA_KAFKA_PORT": "29092",
+    "SUARA_KAFKA_CONTROLLER_PORT": "29093",
+    "SUARA_FERRETDB_PORT": "27018",
+    "SUARA_SMTP_PORT": "22025",
 }
 LISTEN = {
-    "SUARA_INTAKE_LISTEN": "127.0.0.1:49051",
-    "SUARA_ROUTER_HEALTH_LISTEN": "127.0.0.1:49052",
-    "SUARA_NOTIFIER_HEALTH_LISTEN": "127.0.0.1:49053",
-    "SUARA_AUDIT_LISTEN": "127.0.0.1:49054",
+    "SUARA_INTAKE_LISTEN": "127.0.0.1:29051",
+    "SUARA_ROUTER_HEALTH_LISTEN": "127.0.0.1:29052",
+    "SUARA_NOTIFIER_HEALTH_LISTEN": "127.0.0.1:29053",
+    "SUARA_AUDIT_LISTEN": "127.0.0.1:29054",
 }
 
 
@@ -90,7 +90,7 @@ def main() -> int:
         )
     env.setdefault("SUARA_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     env.setdefault("SUARA_MONGO_URL", "mongodb://127.0.0.1:27017/")
-    intake = env.get("SUARA_INTAKE_LISTEN", "127.0.0.1:50051")
+    intake = env.get("SUARA_INTAKE_LISTEN", "127.0.0.1:15051")
     infra = [str(REPO / "deploy/local/bin/suara-infra")]
     stack = [str(REPO / "deploy/local/bin/suara-stack")]
     if not use_running:

@@ -26,10 +26,10 @@ CLIENT_METADATA = (("suara-client-id", "suara-cli"),)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="suara", description=__doc__)
     parser.add_argument(
-        "--intake", default=os.environ.get("SUARA_INTAKE_ADDR", "127.0.0.1:50051"), help="intake gRPC address"
+        "--intake", default=os.environ.get("SUARA_INTAKE_ADDR", "127.0.0.1:15051"), help="intake gRPC address"
     )
     parser.add_argument(
-        "--audit", default=os.environ.get("SUARA_AUDIT_ADDR", "127.0.0.1:50054"), help="audit gRPC address"
+        "--audit", default=os.environ.get("SUARA_AUDIT_ADDR", "127.0.0.1:15054"), help="audit gRPC address"
     )
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -24,17 +24,18 @@ STACK = REPO / "deploy/local/bin/suara-stack"
 STATE = REPO / "var/test"
 T = TypeVar("T")
 
+# All below the ephemeral port range (32768-60999), so no outgoing connection can take them first.
 PORTS = {
-    "SUARA_KAFKA_PORT": "39092",
-    "SUARA_KAFKA_CONTROLLER_PORT": "39093",
-    "SUARA_FERRETDB_PORT": "37017",
-    "SUARA_SMTP_PORT": "39025",
+    "SUARA_KAFKA_PORT": "19092",
+    "SUARA_KAFKA_CONTROLLER_PORT": "19093",
+    "SUARA_FERRETDB_PORT": "17017",
+    "SUARA_SMTP_PORT": "12025",
 }
 ADDRESSES = {
-    "intake": "127.0.0.1:39051",
-    "router": "127.0.0.1:39052",
-    "notifier": "127.0.0.1:39053",
-    "audit": "127.0.0.1:39054",
+    "intake": "127.0.0.1:19051",
+    "router": "127.0.0.1:19052",
+    "notifier": "127.0.0.1:19053",
+    "audit": "127.0.0.1:19054",
 }
 
 

@@ -15,4 +15,4 @@ class AuditSettings:
     @classmethod
     def from_env(cls, env: Env | None = None) -> AuditSettings:
         env = env or Env()
-        return cls(common=CommonSettings.from_env(env), listen=env.text("SUARA_AUDIT_LISTEN", "127.0.0.1:50054"))
+        return cls(common=CommonSettings.from_env(env), listen=env.text("SUARA_AUDIT_LISTEN", "127.0.0.1:15054"))

@@ -20,13 +20,13 @@ from suara_audit.adapters.export_files import (
 
 
 def test_an_export_reads_back_as_the_same_entries(chain, tmp_path) -> None:
-    write_export(tmp_path, chain, source="grpc://127.0.0.1:50054")
+    write_export(tmp_path, chain, source="grpc://127.0.0.1:15054")
 
     assert list(read_entries(tmp_path)) == chain
 
 
 def test_the_manifest_counts_entries_and_names_the_head_hash(chain, tmp_path) -> None:
-    written = write_export(tmp_path, chain, source="grpc://127.0.0.1:50054")
+    written = write_export(tmp_path, chain, source="grpc://127.0.0.1:15054")
 
     document = json.loads((tmp_path / MANIFEST).read_text())
     assert document["format"] == FORMAT
@@ -34,7 +34,7 @@ def test_the_manifest_counts_entries_and_names_the_head_hash(chain, tmp_path) ->
     assert document["head_hash"] == chain[-1].entry_hash.hex()
     assert document["counts_by_event_type"] == {"ComplaintRouted": 5}
     assert document["entries_file_sha256"] == hashlib.sha256((tmp_path / ENTRIES).read_bytes()).hexdigest()
-    assert document["source"] == "grpc://127.0.0.1:50054"
+    assert document["source"] == "grpc://127.0.0.1:15054"
     assert read_manifest(tmp_path) == written
 
 

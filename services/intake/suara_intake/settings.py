@@ -19,7 +19,7 @@ class IntakeSettings:
         env = env or Env()
         return cls(
             common=CommonSettings.from_env(env),
-            listen=env.text("SUARA_INTAKE_LISTEN", "127.0.0.1:50051"),
+            listen=env.text("SUARA_INTAKE_LISTEN", "127.0.0.1:15051"),
             catalogue_dir=Path(
                 env.required("SUARA_CATALOGUE_DIR", "the folder holding categories.toml and wilayah.toml")
             ),

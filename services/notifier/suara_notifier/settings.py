@@ -22,7 +22,7 @@ class NotifierSettings:
         env = env or Env()
         return cls(
             common=CommonSettings.from_env(env),
-            health_listen=env.text("SUARA_NOTIFIER_HEALTH_LISTEN", "127.0.0.1:50053"),
+            health_listen=env.text("SUARA_NOTIFIER_HEALTH_LISTEN", "127.0.0.1:15053"),
             staff_directory=Path(env.required("SUARA_STAFF_DIRECTORY", "path of staff.toml: who to alert per agency")),
             smtp_host=env.required("SUARA_SMTP_HOST", "the mail server the notifier sends alerts through"),
             smtp_port=env.integer("SUARA_SMTP_PORT", 25, minimum=1),

@@ -22,7 +22,7 @@ class RouterSettings:
         env = env or Env()
         return cls(
             common=CommonSettings.from_env(env),
-            health_listen=env.text("SUARA_ROUTER_HEALTH_LISTEN", "127.0.0.1:50052"),
+            health_listen=env.text("SUARA_ROUTER_HEALTH_LISTEN", "127.0.0.1:15052"),
             catalogue_dir=Path(
                 env.required("SUARA_CATALOGUE_DIR", "the folder holding agencies.toml and categories.toml")
             ),
