@@ -17,6 +17,7 @@ from suara_intake.domain.model import (
     tracking_number_for,
     validate,
 )
+from suara_intake.domain.text import quoted
 from suara_kit.events import Actor, ActorKind, ComplaintSubmitted, Event, derived_id
 from suara_kit.recording import EventRecorder
 
@@ -101,7 +102,7 @@ def _ensure_same_complaint(complaint: ValidComplaint, earlier: Event, complaint_
 
 class ComplaintNotFound(LookupError):
     def __init__(self, reference: str) -> None:
-        super().__init__(f"no complaint with id or tracking number {reference!r}")
+        super().__init__(f"no complaint with id or tracking number {quoted(reference)}")
         self.reference = reference
 
 

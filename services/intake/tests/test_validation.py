@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from suara_intake.domain.model import (
@@ -102,3 +104,102 @@ def test_tracking_numbers_are_stable_readable_and_free_of_ambiguous_letters() ->
     assert tracking_number_for("6f1f5a52-3c0b-4f57-9a0e-5b3a9c1d2e7f") == tracking_number_for(
         "6f1f5a52-3c0b-4f57-9a0e-5b3a9c1d2e7f"
     )
+
+
+# --- hostile input: bounded time, bounded echoes, clean text ------------------------------------------------
+
+
+def test_a_pathological_email_is_refused_in_linear_time(catalogue, command) -> None:
+    # `a@` + `a.` * 16000 + `@` took 5.5 s against the old backtracking pattern.
+    hostile = "a@" + "a." * 16_000 + "@"
+    started = time.perf_counter()
+
+    with pytest.raises(InvalidComplaint) as raised:
+        validate(command(reporter=ReporterContact(email=hostile)), catalogue)
+
+    assert time.perf_counter() - started < 0.05
+    assert raised.value.field == "reporter.email"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["siti@example.org", "a.b+c@mail.kedirikota.go.id", "x@y.z"],
+)
+def test_ordinary_email_addresses_are_accepted(catalogue, command, address: str) -> None:
+    assert validate(command(reporter=ReporterContact(email=address)), catalogue).reporter.email == address
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@b",
+        "@example.org",
+        "siti@",
+        "siti@@example.org",
+        "siti@example..org",
+        "si ti@example.org",
+        "x" * 65 + "@example.org",
+        "siti@" + "d." * 130 + "org",
+    ],
+)
+def test_implausible_email_addresses_are_refused(catalogue, command, address: str) -> None:
+    with pytest.raises(InvalidComplaint) as raised:
+        validate(command(reporter=ReporterContact(email=address)), catalogue)
+    assert raised.value.field == "reporter.email"
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [
+        ("category", {"category": "x" * 100_000}),
+        ("kelurahan", {"kelurahan": "y" * 100_000}),
+        ("reporter.email", {"reporter": ReporterContact(email="z" * 100_000)}),
+        ("reporter.phone", {"reporter": ReporterContact(phone="9" * 100_000)}),
+    ],
+)
+def test_an_error_repeats_at_most_the_first_40_characters_of_a_bad_value(catalogue, command, field, changes) -> None:
+    with pytest.raises(InvalidComplaint) as raised:
+        validate(command(**changes), catalogue)
+
+    assert raised.value.field == field
+    assert len(str(raised.value)) < 200
+    assert "…" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("character", "name"), [("\x00", "U+0000"), ("\x07", "U+0007"), ("\x1b", "U+001B"), ("\x7f", "U+007F")]
+)
+def test_text_with_a_control_character_is_refused_naming_it(catalogue, command, character: str, name: str) -> None:
+    with pytest.raises(InvalidComplaint) as raised:
+        validate(command(text=f"Jalan Merbabu{character} berlubang besar."), catalogue)
+
+    assert raised.value.field == "text"
+    assert f"control character {name} at position 13" in raised.value.problem
+
+
+def test_newlines_and_tabs_are_kept_and_carriage_returns_become_newlines(catalogue, command) -> None:
+    complaint = validate(command(text="Jalan Merbabu berlubang.\r\nSudah\tdua motor jatuh.\rTolong."), catalogue)
+
+    assert complaint.text == "Jalan Merbabu berlubang.\nSudah\tdua motor jatuh.\nTolong."
+
+
+def test_zero_width_and_bidi_characters_are_stripped_and_text_is_nfc(catalogue, command) -> None:
+    sneaky = "Jala\u200bn Merbabu\u200d be\u202erlubang\ufeff di depan Cafe\u0301."
+
+    complaint = validate(command(text=sneaky), catalogue)
+
+    assert complaint.text == "Jalan Merbabu berlubang di depan Caf\u00e9."
+
+
+def test_the_reporter_name_is_normalised_and_refused_with_control_characters(catalogue, command) -> None:
+    named = validate(command(reporter=ReporterContact(name="Siti\u200b Aminah")), catalogue)
+    assert named.reporter.name == "Siti Aminah"
+
+    with pytest.raises(InvalidComplaint) as raised:
+        validate(command(reporter=ReporterContact(name="Siti\x00")), catalogue)
+    assert raised.value.field == "reporter.name"
+
+
+def test_the_length_limit_counts_characters_after_normalisation(catalogue, command) -> None:
+    # 4000 visible characters plus zero-width padding is still 4000 characters.
+    assert len(validate(command(text="x" * TEXT_MAX + "\u200b" * 50), catalogue).text) == TEXT_MAX

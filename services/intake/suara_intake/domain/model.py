@@ -7,13 +7,18 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from suara_intake.domain.text import UnacceptableText, is_email_address, normalise, quoted
 from suara_kit.events import SourceChannel, derived_id
 
 TEXT_MIN = 10
 TEXT_MAX = 4000
+KEY_MAX = 128
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:@/-]{1,128}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_MAX = 20
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+REPORTER_NAME_MAX = 200
+# Longer than any category code or kelurahan name (or spelling of one): not looked up at all.
+NAME_MAX = 100
 
 
 class InvalidComplaint(ValueError):
@@ -117,42 +122,58 @@ class ValidComplaint:
 
 
 def validate(command: SubmitComplaint, catalogue: IntakeCatalogue) -> ValidComplaint:
-    """Check every field; the first problem found is raised as InvalidComplaint naming the field."""
+    """Check every field; the first problem found is raised as InvalidComplaint naming the field.
+
+    Lengths are checked before any lookup or pattern, and an error repeats at most the start of a bad value."""
     key = command.idempotency_key.strip()
     if not key:
         raise InvalidComplaint("idempotency_key", "required (any unique string per complaint, reused on retries)")
-    if not KEY_PATTERN.match(key):
+    if len(key) > KEY_MAX or not KEY_PATTERN.match(key):
         raise InvalidComplaint("idempotency_key", "1 to 128 characters of A-Z a-z 0-9 . _ : @ / -")
-    text = command.text.strip()
+    text = _clean("text", command.text, limit=TEXT_MAX).strip()
     if not text:
         raise InvalidComplaint("text", "required")
     if len(text) < TEXT_MIN:
         raise InvalidComplaint("text", f"too short ({len(text)} characters, at least {TEXT_MIN})")
     if len(text) > TEXT_MAX:
         raise InvalidComplaint("text", f"too long ({len(text)} characters, at most {TEXT_MAX})")
-    if not command.category.strip():
+    category_code = command.category.strip()
+    if not category_code:
         raise InvalidComplaint("category", "required")
-    category = catalogue.categories.get(command.category.strip().lower())
+    category = catalogue.categories.get(category_code.lower()) if len(category_code) <= NAME_MAX else None
     if category is None:
-        raise InvalidComplaint("category", f"unknown category {command.category!r}")
+        raise InvalidComplaint("category", f"unknown category {quoted(command.category)}")
     if not command.kelurahan.strip():
         raise InvalidComplaint("kelurahan", "required (a Kota Kediri kelurahan name or Kemendagri code)")
-    kelurahan = catalogue.gazetteer.find(command.kelurahan)
+    kelurahan = catalogue.gazetteer.find(command.kelurahan) if len(command.kelurahan) <= NAME_MAX else None
     if kelurahan is None:
-        raise InvalidComplaint("kelurahan", f"unknown kelurahan {command.kelurahan!r} (not in Kota Kediri)")
+        raise InvalidComplaint("kelurahan", f"unknown kelurahan {quoted(command.kelurahan)} (not in Kota Kediri)")
     if command.source_channel is None:
         raise InvalidComplaint("source_channel", "required")
     reporter = command.reporter
     if reporter is not None:
-        if reporter.email and not EMAIL_PATTERN.match(reporter.email):
-            raise InvalidComplaint("reporter.email", f"not an e-mail address: {reporter.email!r}")
-        if reporter.phone and not PHONE_PATTERN.match(reporter.phone):
-            raise InvalidComplaint("reporter.phone", f"not a phone number: {reporter.phone!r}")
-        if len(reporter.name) > 200:
-            raise InvalidComplaint("reporter.name", "too long (at most 200 characters)")
+        if reporter.email and not is_email_address(reporter.email):
+            raise InvalidComplaint("reporter.email", f"not an e-mail address: {quoted(reporter.email)}")
+        if reporter.phone and (len(reporter.phone) > PHONE_MAX or not PHONE_PATTERN.match(reporter.phone)):
+            raise InvalidComplaint("reporter.phone", f"not a phone number: {quoted(reporter.phone)}")
+        name = _clean("reporter.name", reporter.name, limit=REPORTER_NAME_MAX).strip()
+        if len(name) > REPORTER_NAME_MAX:
+            raise InvalidComplaint("reporter.name", f"too long (at most {REPORTER_NAME_MAX} characters)")
+        reporter = ReporterContact(name, reporter.phone, reporter.email)
         if reporter.empty:
             reporter = None
     return ValidComplaint(key, text, category, kelurahan, command.source_channel, command.anonymous, reporter)
+
+
+def _clean(field: str, value: str, limit: int) -> str:
+    """`value` normalised (see domain.text), refused naming `field` if it holds a control character. A value far
+    beyond `limit` is refused before any work is spent on it (zero-width padding may legitimately add a little)."""
+    if len(value) > 2 * limit:
+        raise InvalidComplaint(field, f"too long ({len(value)} characters, at most {limit})")
+    try:
+        return normalise(value)
+    except UnacceptableText as error:
+        raise InvalidComplaint(field, str(error)) from None
 
 
 def complaint_id_for(source_channel: SourceChannel, idempotency_key: str) -> str:
