@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from kafka import KafkaProducer
+
+from suara_kit import deadline
 
 
 @dataclass(frozen=True)
@@ -23,13 +26,22 @@ class EventPublisher(ABC):
 
 
 class KafkaEventPublisher(EventPublisher):
+    """Waits for the acknowledgement at most `timeout_seconds`, or less when the call being served has less time
+    left (see suara_kit.deadline); raises KafkaTimeoutError when it did not come. The event may still reach the
+    log after that (the producer keeps retrying it), which is why every write is idempotent."""
+
     def __init__(self, producer: KafkaProducer, topic: str, timeout_seconds: float = 30.0) -> None:
         self._producer = producer
         self._topic = topic
         self._timeout = timeout_seconds
 
     def publish(self, key: str, value: bytes) -> None:
-        self._producer.send(self._topic, key=key.encode(), value=value).get(timeout=self._timeout)
+        started = time.monotonic()
+        budget = deadline.remaining(self._timeout)
+        future = self._producer.send(self._topic, key=key.encode(), value=value)
+        # send() itself may block (at most the producer's max_block_ms) while the broker is unreachable.
+        left = budget - (time.monotonic() - started)
+        future.get(timeout=max(left, 0.001))
 
 
 class InMemoryEventPublisher(EventPublisher):

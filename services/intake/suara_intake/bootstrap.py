@@ -28,6 +28,7 @@ from suara_kit.service_main import serve_until_shutdown
 
 log = logging.getLogger(__name__)
 TIMELINE_GROUP = "suara-intake-timeline"
+PUBLISH_TIMEOUT_SECONDS = 5.0
 
 
 def utc_now() -> datetime:
@@ -80,7 +81,9 @@ def run(settings: IntakeSettings) -> None:
     intake = wire(
         catalogue=load_catalogue(settings.catalogue_dir),
         journal=journal,
-        publisher=KafkaEventPublisher(producer, common.events_topic),
+        # A healthy broker acknowledges in milliseconds; after 5 s the caller is better served by UNAVAILABLE
+        # (retry with the same key) than by waiting out its whole deadline.
+        publisher=KafkaEventPublisher(producer, common.events_topic, timeout_seconds=PUBLISH_TIMEOUT_SECONDS),
         contacts=MongoContactStore(database),
         timeline=timeline,
     )

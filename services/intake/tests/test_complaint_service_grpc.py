@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from kafka.errors import KafkaTimeoutError
+from pymongo.errors import ServerSelectionTimeoutError
 
 from suara.v1 import complaints_pb2 as api
 from suara.v1 import complaints_pb2_grpc as api_grpc
 from suara.v1 import events_pb2 as pb
+from suara_intake import bootstrap
 from suara_intake.entrypoints.grpc_api import CLIENT_ID_HEADER, ComplaintServicer, complaint_service
 from suara_kit import codec
 from suara_kit.events import ActorKind
 from suara_kit.grpc_server import RunningServer, start_server
+from suara_kit.journal import InMemoryJournal
+from suara_kit.publishing import KafkaEventPublisher
 
 SERVICE_NAME = "suara.v1.ComplaintService"
 
@@ -153,3 +159,78 @@ def test_health_says_serving_only_after_mark_serving(server, channel) -> None:
 
     assert before == (health_pb2.HealthCheckResponse.NOT_SERVING,) * 2
     assert after == (health_pb2.HealthCheckResponse.SERVING,) * 2
+
+
+def test_a_100_kb_bad_value_is_answered_invalid_argument_with_a_short_message(stub, wired) -> None:
+    error = rpc_error(stub.SubmitComplaint, request(category="k" * 100_000))
+
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details().startswith("category: unknown category 'kkkk")
+    assert len(error.details()) < 200
+
+
+class StalledAcknowledgement:
+    """A broker that never acknowledges: waits as long as it is allowed to, then times out as kafka-python does."""
+
+    def get(self, timeout: float) -> None:
+        time.sleep(timeout)
+        raise KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
+
+
+class StalledProducer:
+    def send(self, topic: str, key: bytes, value: bytes) -> StalledAcknowledgement:
+        return StalledAcknowledgement()
+
+
+class UnreachableStoreJournal(InMemoryJournal):
+    def stream(self, complaint_id: str) -> list:
+        raise ServerSelectionTimeoutError("127.0.0.1:17017: [Errno 111] Connection refused " + "x" * 10_000)
+
+
+def serve(wired, catalogue, **replaced) -> Iterator[api_grpc.ComplaintServiceStub]:
+    intake = bootstrap.wire(
+        catalogue=catalogue,
+        journal=replaced.get("journal", wired.journal),
+        publisher=replaced.get("publisher", wired.publisher),
+        contacts=wired.contacts,
+        timeline=wired.timeline,
+    )
+    running = start_server("127.0.0.1:0", [complaint_service(ComplaintServicer(intake.submit, intake.trace))])
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{running.port}") as open_channel:
+            yield api_grpc.ComplaintServiceStub(open_channel)
+    finally:
+        running.stop(grace_seconds=0)
+
+
+def test_an_unacknowledged_submit_is_answered_unavailable_within_the_callers_deadline(wired, catalogue) -> None:
+    for stalled in serve(wired, catalogue, publisher=KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)):
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as raised:
+            stalled.SubmitComplaint(request(), timeout=2.0)
+        took = time.monotonic() - started
+
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE, raised.value.details()
+    assert took < 2.0
+    assert "retry with the same idempotency_key" in raised.value.details()
+
+
+def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired, catalogue) -> None:
+    for broken in serve(wired, catalogue, journal=UnreachableStoreJournal()):
+        with pytest.raises(grpc.RpcError) as raised:
+            broken.SubmitComplaint(request(), timeout=10)
+
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert raised.value.details().startswith("the store is unavailable (ServerSelectionTimeoutError)")
+    assert len(raised.value.details()) < 300
+
+
+def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(wired, catalogue) -> None:
+    for stalled in serve(wired, catalogue, publisher=KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)):
+        with pytest.raises(grpc.RpcError):
+            stalled.SubmitComplaint(request(), timeout=1.0)
+    for healthy in serve(wired, catalogue):
+        receipt = healthy.SubmitComplaint(request(), timeout=10)
+
+    assert len(wired.journal.stream(receipt.complaint_id)) == 1
+    assert len(wired.publisher.published) == 1

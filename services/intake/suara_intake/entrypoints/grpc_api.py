@@ -10,6 +10,8 @@ from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf import message as pb_message
+from kafka.errors import KafkaError
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from suara.v1 import complaints_pb2 as api
 from suara.v1 import complaints_pb2_grpc as api_grpc
@@ -17,6 +19,7 @@ from suara.v1 import events_pb2 as pb
 from suara_intake.adapters.timeline import TimelineView
 from suara_intake.domain.model import IdempotencyKeyReused, InvalidComplaint, ReporterContact, SubmitComplaint
 from suara_intake.handlers import ComplaintNotFound, Receipt
+from suara_kit import deadline
 from suara_kit.codec import channel_from_proto
 from suara_kit.events import SourceChannel
 from suara_kit.grpc_server import Service
@@ -26,22 +29,46 @@ log = logging.getLogger(__name__)
 CLIENT_ID_HEADER = "suara-client-id"
 
 
-# The one mapping of domain errors to gRPC status codes.
+# The one mapping of errors to gRPC status codes. The last entries are the infrastructure being unreachable (or too
+# slow for the call's deadline): the caller is told UNAVAILABLE, which gRPC clients treat as "retry".
 STATUS_FOR: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (InvalidComplaint, grpc.StatusCode.INVALID_ARGUMENT),
     (IdempotencyKeyReused, grpc.StatusCode.ALREADY_EXISTS),
     (ComplaintNotFound, grpc.StatusCode.NOT_FOUND),
+    (KafkaError, grpc.StatusCode.UNAVAILABLE),
+    (ConnectionFailure, grpc.StatusCode.UNAVAILABLE),  # store unreachable (includes server selection timing out)
+    (ExecutionTimeout, grpc.StatusCode.UNAVAILABLE),  # store too slow for the call's deadline
+    (TimeoutError, grpc.StatusCode.UNAVAILABLE),  # includes deadline.DeadlineExhausted
 )
+UNAVAILABLE_ADVICE = {
+    "SubmitComplaint": "retry with the same idempotency_key (the complaint may already be recorded; "
+    "a retry with the same key never records it twice)",
+    "TraceComplaint": "retry shortly",
+}
+# Of the call's deadline, the share the work may take; the rest carries the answer back.
+DEADLINE_SHARE = 0.8
 Rpc = TypeVar("Rpc", bound=Callable[..., Any])
 
 
 def domain_errors_as_status(rpc: Rpc) -> Rpc:
+    """Run the RPC within its caller's deadline and answer any error in STATUS_FOR with its status code."""
+
     @functools.wraps(rpc)
     def answer(self: object, request: object, context: grpc.ServicerContext) -> object:
+        left = context.time_remaining()
         try:
-            return rpc(self, request, context)
+            with deadline.bounded(None if left is None else left * DEADLINE_SHARE):
+                return rpc(self, request, context)
         except tuple(error for error, _ in STATUS_FOR) as error:
-            context.abort(next(code for kind, code in STATUS_FOR if isinstance(error, kind)), str(error))
+            code = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
+            if code is grpc.StatusCode.UNAVAILABLE:
+                what = "the event log" if isinstance(error, KafkaError) else "the store"
+                if isinstance(error, TimeoutError):
+                    what = "the event log or the store"
+                log.warning("%s: %s unavailable: %s", rpc.__name__, what, type(error).__name__)
+                advice = UNAVAILABLE_ADVICE[rpc.__name__]
+                context.abort(code, f"{what} is unavailable ({type(error).__name__}); {advice}")
+            context.abort(code, str(error))
             raise  # not reached: abort raises
 
     return cast(Rpc, answer)
