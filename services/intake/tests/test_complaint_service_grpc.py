@@ -204,7 +204,8 @@ def serve(wired, catalogue, **replaced) -> Iterator[api_grpc.ComplaintServiceStu
 
 
 def test_an_unacknowledged_submit_is_answered_unavailable_within_the_callers_deadline(wired, catalogue) -> None:
-    for stalled in serve(wired, catalogue, publisher=KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)):
+    stalled_publisher = KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)
+    for stalled in serve(wired, catalogue, publisher=stalled_publisher):
         started = time.monotonic()
         with pytest.raises(grpc.RpcError) as raised:
             stalled.SubmitComplaint(request(), timeout=2.0)
@@ -226,7 +227,8 @@ def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired
 
 
 def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(wired, catalogue) -> None:
-    for stalled in serve(wired, catalogue, publisher=KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)):
+    stalled_publisher = KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)
+    for stalled in serve(wired, catalogue, publisher=stalled_publisher):
         with pytest.raises(grpc.RpcError):
             stalled.SubmitComplaint(request(), timeout=1.0)
     for healthy in serve(wired, catalogue):
