@@ -16,8 +16,8 @@ KELURAHAN = [(kecamatan["name"], k) for kecamatan in WILAYAH["kecamatan"] for k 
 ALIASES = [(k["name"], alias) for _, k in KELURAHAN for alias in k["aliases"]]
 
 
-def test_the_data_has_38_categories_and_46_kelurahan() -> None:
-    assert len(CATEGORIES) == 38
+def test_the_data_has_39_categories_and_46_kelurahan() -> None:
+    assert len(CATEGORIES) == 39
     assert len(KELURAHAN) == 46
 
 

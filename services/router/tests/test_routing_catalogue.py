@@ -17,7 +17,7 @@ def test_the_real_catalogue_has_every_agency_and_category(catalogue, data_dir) -
     categories = tomllib.loads((data_dir / "categories.toml").read_text(encoding="utf-8"))["category"]
 
     assert sorted(catalogue.agencies) == sorted(a["code"] for a in agencies)
-    assert len(catalogue.agencies) == 36
+    assert len(catalogue.agencies) == 41
     assert sorted(catalogue.categories) == sorted(c["code"] for c in categories)
     assert catalogue.fallback.category == "lainnya"
     assert sum(len(rules.overrides) for rules in catalogue.categories.values()) == 12
