@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -13,7 +12,7 @@ from enum import Enum
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from pymongo.errors import PyMongoError
 
 from suara_kit.codec import UndecodableEvent
@@ -103,6 +102,34 @@ def ensure_topics(bootstrap: str, specs: list[TopicSpec], client_id: str = "suar
         admin.close()
 
 
+class BrokerProbe:
+    """A check that raises unless a broker answers a metadata request within `timeout_seconds`. The admin client
+    is made on first use and made again after a failure (kafka-python cannot make one while no broker answers)."""
+
+    def __init__(self, bootstrap: str, timeout_seconds: float = 3.0) -> None:
+        self._bootstrap = bootstrap.split(",")
+        self._timeout_ms = int(timeout_seconds * 1000)
+        self._admin: KafkaAdminClient | None = None
+
+    def __call__(self) -> None:
+        try:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self._bootstrap,
+                    client_id="suara-health-probe",
+                    request_timeout_ms=self._timeout_ms,
+                    bootstrap_timeout_ms=self._timeout_ms,
+                    reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+                )
+            self._admin.describe_cluster()
+        except Exception:
+            if self._admin is not None:
+                with contextlib.suppress(Exception):
+                    self._admin.close()
+                self._admin = None
+            raise
+
+
 class PoisonMessage(Exception):
     """A message that can never be processed (as opposed to a failure that a retry may cure)."""
 
@@ -189,13 +216,28 @@ class ConsumerLoop:
         self._stopping.set()
 
     def run(self) -> None:
+        """Consume until stop(). Rides out the broker being away (for minutes, if need be) and a commit refused
+        after a rebalance. Anything else it raises; it may then be run again (the consumer is closed only when
+        stopping), which is what RunningServer.run_worker does."""
         try:
             while not self._stopping.is_set():
-                batch = self._consumer.poll(timeout_ms=500, max_records=200)
-                for partition, records in batch.items():
-                    self._process_partition(partition, records)
+                try:
+                    batch = self._consumer.poll(timeout_ms=500, max_records=200)
+                    for partition, records in batch.items():
+                        self._process_partition(partition, records)
+                except CommitFailedError as error:
+                    # The group rebalanced while we were handling: the partition may be someone else's now. What
+                    # was handled stays handled (every effect is idempotent); whoever owns the partition resumes
+                    # from the last committed offset, so at worst a few messages are handled twice, harmlessly.
+                    log.warning("commit refused after a rebalance; polling again: %s", error)
+                except KafkaError as error:
+                    # The broker is unreachable, or a partition was taken away mid-batch. Nothing past the last
+                    # successful commit is committed; poll again after a pause (kafka-python reconnects itself).
+                    log.warning("Kafka unavailable (%s: %s); polling again", type(error).__name__, error)
+                    self._stopping.wait(self._backoff)
         finally:
-            self._consumer.close(autocommit=False)
+            if self._stopping.is_set():
+                self._consumer.close(autocommit=False)
 
     def _process_partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         handled_up_to: int | None = None
@@ -205,7 +247,7 @@ class ConsumerLoop:
             if not self._handle(record):
                 # Not handled: read it again from here after a pause; later records of this partition wait.
                 self._consumer.seek(partition, record.offset)
-                time.sleep(self._backoff)
+                self._stopping.wait(self._backoff)
                 break
             handled_up_to = record.offset
         if handled_up_to is not None:

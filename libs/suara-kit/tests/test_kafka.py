@@ -7,12 +7,19 @@ from collections.abc import Callable
 import pytest
 from kafka import OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaTimeoutError
+from kafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    NodeNotReadyError,
+)
 from pymongo.errors import AutoReconnect
 
 from suara_kit import codec
 from suara_kit.codec import UndecodableEvent
 from suara_kit.kafka import (
+    BrokerProbe,
     ConsumerLoop,
     DeadLetters,
     Disposition,
@@ -47,10 +54,12 @@ def record(partition: TopicPartition, offset: int, value: bytes) -> ConsumerReco
 
 
 class FakeConsumer:
-    """Serves scripted poll() batches. Once the script is used up it stops the loop, as SIGTERM would."""
+    """Serves scripted poll() batches (an exception in the script is raised by poll). Once the script is used up
+    it stops the loop, as SIGTERM would. `commit_errors` are raised by the next commits, one each."""
 
-    def __init__(self, batches: list[dict[TopicPartition, list[ConsumerRecord]]]) -> None:
+    def __init__(self, batches: list[dict[TopicPartition, list[ConsumerRecord]] | BaseException]) -> None:
         self.batches = list(batches)
+        self.commit_errors: list[BaseException] = []
         self.commits: list[dict[TopicPartition, OffsetAndMetadata]] = []
         self.seeks: list[tuple[TopicPartition, int]] = []
         self.closed_with: list[bool] = []
@@ -60,12 +69,17 @@ class FakeConsumer:
         if not self.batches:
             self.on_exhausted()
             return {}
-        return self.batches.pop(0)
+        batch = self.batches.pop(0)
+        if isinstance(batch, BaseException):
+            raise batch
+        return batch
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.seeks.append((partition, offset))
 
     def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if self.commit_errors:
+            raise self.commit_errors.pop(0)
         self.commits.append(offsets)
 
     def close(self, autocommit: bool = True) -> None:
@@ -106,12 +120,14 @@ class ScriptedHandler:
 
 
 def run_loop(
-    batches: list[dict[TopicPartition, list[ConsumerRecord]]],
+    batches: list[dict[TopicPartition, list[ConsumerRecord]] | BaseException],
     handler: ScriptedHandler,
     dead_letters: RecordingDeadLetters | None = None,
     max_attempts: int = 3,
+    commit_errors: list[BaseException] | None = None,
 ) -> tuple[FakeConsumer, RecordingDeadLetters]:
     consumer = FakeConsumer(batches)
+    consumer.commit_errors = list(commit_errors or [])
     dead_letters = dead_letters or RecordingDeadLetters()
     loop = ConsumerLoop(consumer, handler, dead_letters, max_attempts=max_attempts, backoff_seconds=0)
     consumer.on_exhausted = loop.stop
@@ -284,3 +300,66 @@ def test_a_dead_letter_topic_that_is_briefly_unreachable_does_not_stop_the_loop(
     assert [r.offset for r, _ in dead_letters.sent] == [0]
     assert handler.handled == [(0, 1)]
     assert consumer.committed_offsets() == [(0, 2)]
+
+
+# --- riding out the broker ---------------------------------------------------------------------------------
+
+
+def test_a_commit_refused_after_a_rebalance_does_not_stop_the_loop(good: bytes) -> None:
+    handler = ScriptedHandler()
+    batches = [{P0: [record(P0, 0, good)]}, {P0: [record(P0, 1, good)]}]
+
+    consumer, _ = run_loop(batches, handler, commit_errors=[CommitFailedError()])
+
+    assert handler.handled == [(0, 0), (0, 1)]
+    assert consumer.committed_offsets() == [(0, 2)]
+    assert consumer.closed_with == [False]
+
+
+def test_a_broker_outage_during_poll_and_commit_does_not_stop_the_loop(good: bytes) -> None:
+    handler = ScriptedHandler()
+    outage = KafkaConnectionError("127.0.0.1:19092: connection refused")
+    batches = [{P0: [record(P0, 0, good)]}, outage, NodeNotReadyError("0"), outage, {P0: [record(P0, 1, good)]}]
+
+    consumer, _ = run_loop(batches, handler, commit_errors=[KafkaTimeoutError("commit timed out after 30000 ms")])
+
+    assert handler.handled == [(0, 0), (0, 1)]
+    assert consumer.committed_offsets() == [(0, 2)]
+
+
+def test_a_seek_on_a_partition_taken_away_mid_batch_does_not_stop_the_loop(good: bytes) -> None:
+    handler = ScriptedHandler(errors={(0, 0): [AutoReconnect("down")]})
+    consumer = FakeConsumer([{P0: [record(P0, 0, good)]}, {P1: [record(P1, 0, good)]}])
+
+    def revoked(partition: TopicPartition, offset: int) -> None:
+        raise IllegalStateError(f"No current assignment for partition {partition}")
+
+    consumer.seek = revoked
+    loop = ConsumerLoop(consumer, handler, RecordingDeadLetters(), backoff_seconds=0)
+    consumer.on_exhausted = loop.stop
+    loop.run()
+
+    assert handler.handled == [(1, 0)]
+    assert consumer.committed_offsets() == [(1, 1)]
+
+
+def test_a_loop_that_raised_can_be_run_again_with_the_same_consumer(good: bytes) -> None:
+    handler = ScriptedHandler()
+    consumer = FakeConsumer([RuntimeError("a bug in the loop's surroundings"), {P0: [record(P0, 0, good)]}])
+    loop = ConsumerLoop(consumer, handler, RecordingDeadLetters(), backoff_seconds=0)
+    consumer.on_exhausted = loop.stop
+
+    with pytest.raises(RuntimeError):
+        loop.run()
+    assert consumer.closed_with == []
+    loop.run()
+
+    assert handler.handled == [(0, 0)]
+    assert consumer.closed_with == [False]
+
+
+def test_the_broker_probe_raises_when_no_broker_answers() -> None:
+    probe = BrokerProbe("127.0.0.1:1", timeout_seconds=1.0)
+
+    with pytest.raises(Exception):  # noqa: B017  # kafka-python raises NoBrokersAvailable or a timeout
+        probe()
