@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pymongo import MongoClient
@@ -21,3 +22,21 @@ def connect(url: str, database: str, app_name: str) -> MongoDatabase:
         tz_aware=True,
     )
     return client[database]
+
+
+def store_probe(url: str, timeout_seconds: float = 2.0) -> Callable[[], None]:
+    """A check that raises unless the store answers a ping within `timeout_seconds`. It has its own client, so
+    a probe never waits behind (or disturbs) the service's own connections."""
+    timeout_ms = int(timeout_seconds * 1000)
+    client: MongoClient[dict[str, Any]] = MongoClient(
+        url,
+        appname="suara-health-probe",
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=timeout_ms,
+    )
+
+    def ping() -> None:
+        client.admin.command("ping")
+
+    return ping

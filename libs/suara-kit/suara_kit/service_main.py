@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from suara_kit import log as suara_log
+from suara_kit import mongo
 from suara_kit.grpc_server import RunningServer, wait_for_shutdown_signal
-from suara_kit.kafka import ConsumerLoop
+from suara_kit.kafka import BrokerProbe, ConsumerLoop
 from suara_kit.settings import CommonSettings, InvalidSetting, MissingSetting
 
 
@@ -30,6 +31,13 @@ def run_service(name: str, load_settings: Callable[[], S], run: Callable[[S], ob
     suara_log.configure(name, settings.common.log_level)
     run(settings)
     return 0
+
+
+def watch_infrastructure(server: RunningServer, common: CommonSettings) -> None:
+    """Probe the store and the broker every few seconds; the health check says NOT_SERVING while either is down
+    (components "store" and "broker")."""
+    server.watch("store", mongo.store_probe(common.mongo_url))
+    server.watch("broker", BrokerProbe(common.kafka_bootstrap))
 
 
 def serve_until_shutdown(server: RunningServer, worker_name: str, loop: ConsumerLoop, grace_seconds: float) -> None:

@@ -24,7 +24,7 @@ from suara_kit.journal import Journal, MongoJournal
 from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
 from suara_kit.publishing import EventPublisher, KafkaEventPublisher
 from suara_kit.recording import EventRecorder
-from suara_kit.service_main import serve_until_shutdown
+from suara_kit.service_main import serve_until_shutdown, watch_infrastructure
 
 log = logging.getLogger(__name__)
 TIMELINE_GROUP = "suara-intake-timeline"
@@ -99,6 +99,7 @@ def run(settings: IntakeSettings) -> None:
     server: RunningServer = start_server(
         settings.listen, [complaint_service(ComplaintServicer(intake.submit, intake.trace))]
     )
+    watch_infrastructure(server, common)
     log.info("intake serving on %s", settings.listen)
     serve_until_shutdown(server, "timeline-projector", projector, grace_seconds=10)
     log.info("shut down")

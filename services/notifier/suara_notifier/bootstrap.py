@@ -21,7 +21,7 @@ from suara_kit.kafka import (
 )
 from suara_kit.publishing import KafkaEventPublisher
 from suara_kit.recording import EventRecorder
-from suara_kit.service_main import serve_until_shutdown
+from suara_kit.service_main import serve_until_shutdown, watch_infrastructure
 from suara_notifier import handlers
 from suara_notifier.adapters.channels import SmtpChannel
 from suara_notifier.adapters.directory_file import load_directory
@@ -67,6 +67,7 @@ def run(settings: NotifierSettings) -> None:
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))
     health = start_server(settings.health_listen, [])
+    watch_infrastructure(health, common)
     log.info(
         "notifier consuming %s; alerts via SMTP %s:%d", common.events_topic, settings.smtp_host, settings.smtp_port
     )

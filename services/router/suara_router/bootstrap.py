@@ -16,6 +16,7 @@ from suara_kit.grpc_server import start_server
 from suara_kit.journal import MongoJournal
 from suara_kit.kafka import ensure_topics, suara_topics
 from suara_kit.recording import EventRecorder, Recorded
+from suara_kit.service_main import watch_infrastructure
 from suara_router import handlers
 from suara_router.adapters.catalogue_files import load_catalogue
 from suara_router.adapters.faust_publisher import FaustEventPublisher
@@ -41,6 +42,7 @@ def run(settings: RouterSettings) -> None:
     events = app.topic(common.events_topic, value_type=bytes, key_type=bytes, partitions=common.topic_partitions)
     dead_letters = app.topic(common.deadletter_topic, value_type=bytes, key_type=bytes, partitions=1)
     health = start_server(settings.health_listen, [])
+    watch_infrastructure(health, common)
 
     def recorder(loop: asyncio.AbstractEventLoop) -> EventRecorder:
         return EventRecorder(journal, FaustEventPublisher(events, loop))
