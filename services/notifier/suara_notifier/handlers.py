@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from suara_kit.events import (
@@ -17,11 +19,21 @@ from suara_kit.events import (
     derived_id,
 )
 from suara_kit.recording import EventRecorder, Recorded
-from suara_notifier.adapters.channels import Channel
+from suara_notifier.adapters.channels import Channel, TemporaryRefusal
 from suara_notifier.adapters.stores import ComplaintBook, DeliveryLog
-from suara_notifier.domain.model import ComplaintSummary, Contact, Delivery, StaffDirectory, compose_alert
+from suara_notifier.domain.model import (
+    Alert,
+    ComplaintSummary,
+    Contact,
+    Delivery,
+    RetryPolicy,
+    StaffDirectory,
+    compose_alert,
+    compose_escalation,
+)
 
 PRODUCER = "suara-notifier"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,8 @@ class NotifierDeps:
     deliveries: DeliveryLog
     recorder: EventRecorder
     clock: Callable[[], datetime]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
 
 
 def handle_event(event: Event, deps: NotifierDeps) -> list[Recorded]:
@@ -64,19 +78,67 @@ def notify_staff(event: Event, routed: ComplaintRouted, deps: NotifierDeps) -> l
     one gap left is a crash between the SMTP server accepting a mail and the log saving it, where the mail is
     sent a second time (with the same Message-ID). At-least-once is the right side to err on for an alert."""
     contacts = deps.directory.contacts_for(routed.opd_code)
+    complaint = deps.book.get(event.complaint_id)
     if not contacts:
         missing = Contact(routed.opd_code, "", "")
         detail = f"no contact for {routed.opd_code} in the staff directory"
-        return [_record(event, routed, missing, Delivery(NotificationOutcome.FAILED, detail), deps)]
-    complaint = deps.book.get(event.complaint_id)
+        delivery = Delivery(NotificationOutcome.FAILED, detail)
+        alert = compose_alert(complaint, event.complaint_id, routed, missing, _alert_id(event, missing))
+        return [_record(event, routed, missing, delivery, deps), *_escalate(event, routed, alert, delivery, deps)]
     recorded = []
     for contact in contacts:
         alert_id = _alert_id(event, contact)
-        delivery = deps.deliveries.get(alert_id)
-        if delivery is None:
-            delivery = deps.channel.send(compose_alert(complaint, event.complaint_id, routed, contact, alert_id))
-            deps.deliveries.save(alert_id, delivery)
+        alert = compose_alert(complaint, event.complaint_id, routed, contact, alert_id)
+        delivery = _deliver(alert, deps)
         recorded.append(_record(event, routed, contact, delivery, deps))
+        if delivery.outcome is NotificationOutcome.FAILED:
+            recorded += _escalate(event, routed, alert, delivery, deps)
+    return recorded
+
+
+def _deliver(alert: Alert, deps: NotifierDeps) -> Delivery:
+    """Send the alert unless the delivery log says it went out (or failed for good) already. A channel that says
+    "try later" is tried `deps.retry.attempts` times in all; then the failure is the outcome, so that one mailbox
+    that stays full holds back the alerts behind it for seconds, not for ever. An unreachable channel (OSError)
+    is raised: the consumer retries the event until the channel is back."""
+    delivery = deps.deliveries.get(alert.message_id)
+    if delivery is not None:
+        return delivery
+    for attempt, pause in enumerate((*deps.retry.pauses_seconds, None), start=1):
+        try:
+            delivery = deps.channel.send(alert)
+            break
+        except TemporaryRefusal as refusal:
+            if pause is None:
+                delivery = Delivery(NotificationOutcome.FAILED, f"gave up after {attempt} attempts: {refusal}")
+                break
+            log.warning("alert to %s deferred (attempt %d): %s", alert.to, attempt, refusal)
+            deps.sleep(pause)
+    assert delivery is not None  # the loop always ends with a delivery
+    deps.deliveries.save(alert.message_id, delivery)
+    return delivery
+
+
+def _escalate(
+    event: Event, routed: ComplaintRouted, failed: Alert, delivery: Delivery, deps: NotifierDeps
+) -> list[Recorded]:
+    """An alert that could not be delivered is an error someone must see: logged at ERROR, and mailed to the
+    OPD's head or the complaint desk when the directory names one (each recorded as StaffNotified too)."""
+    log.error(
+        "alert for %s to %r failed: %s",
+        routed.opd_code,
+        failed.to,
+        delivery.detail,
+        extra={"complaint_id": event.complaint_id, "event_id": event.event_id, "correlation_id": event.correlation_id},
+    )
+    recorded = []
+    for contact in deps.directory.escalation_for(routed.opd_code):
+        escalation_id = derived_id(failed.message_id, "Escalated", contact.email)
+        alert = compose_escalation(failed, routed.opd_code, delivery.detail, contact, escalation_id)
+        outcome = _deliver(alert, deps)
+        if outcome.outcome is NotificationOutcome.FAILED:
+            log.error("escalation to %s failed too: %s", contact.email, outcome.detail)
+        recorded.append(_record(event, routed, contact, outcome, deps, event_id=escalation_id))
     return recorded
 
 
@@ -85,9 +147,14 @@ def _alert_id(event: Event, contact: Contact) -> str:
 
 
 def _record(
-    event: Event, routed: ComplaintRouted, contact: Contact, delivery: Delivery, deps: NotifierDeps
+    event: Event,
+    routed: ComplaintRouted,
+    contact: Contact,
+    delivery: Delivery,
+    deps: NotifierDeps,
+    event_id: str | None = None,
 ) -> Recorded:
-    event_id = _alert_id(event, contact)
+    event_id = event_id or _alert_id(event, contact)
 
     def build(sequence: int) -> Event:
         return Event(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -9,9 +11,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from suara_kit import codec
 from suara_kit.events import ActorKind, NotificationOutcome, StaffNotified, derived_id
-from suara_notifier.adapters.channels import InMemoryChannel
+from suara_notifier.adapters.channels import InMemoryChannel, TemporaryRefusal
 from suara_notifier.bootstrap import event_handler
-from suara_notifier.domain.model import Alert, ComplaintSummary, Delivery, StaffDirectory
+from suara_notifier.domain.model import Alert, ComplaintSummary, Contact, Delivery, RetryPolicy, StaffDirectory
 from suara_notifier.handlers import handle_event
 
 
@@ -156,3 +158,102 @@ def test_the_consumer_handler_decodes_records_and_alerts_staff(notifier, complai
     assert len(notifier.channel.sent) == 2
     assert "Lokasi      : Kel. Mrican, Kec. Mojoroto" in notifier.channel.sent[0].body
     assert len(notifier.published_notifications()) == 2
+
+
+# --- a mail server that says "try later" -------------------------------------------------------------------
+
+
+class DeferringChannel(InMemoryChannel):
+    """Answers "451 try later" to the first `defer` attempts for each recipient in `deferred` (all: None)."""
+
+    def __init__(self, defer: int, deferred: set[str] | None = None) -> None:
+        super().__init__()
+        self.defer = defer
+        self.deferred = deferred
+        self.attempts: Counter[str] = Counter()
+
+    def send(self, alert: Alert) -> Delivery:
+        self.attempts[alert.to] += 1
+        if (self.deferred is None or alert.to in self.deferred) and self.attempts[alert.to] <= self.defer:
+            raise TemporaryRefusal("SMTP 451: b'4.3.0 Try again later'")
+        return super().send(alert)
+
+
+HEAD = Contact("DPUPR", "Kepala DPUPR", "kepala.dpupr@kedirikota.example", role="head")
+DESK = Contact("DISKOMINFO", "Meja Aduan Diskominfo", "aduan.diskominfo@kedirikota.example", role="complaint_desk")
+LIAISON_DPUPR = Contact("DPUPR", "Admin Penghubung DPUPR", "penghubung.dpupr@kedirikota.example")
+
+
+def with_channel(notifier, channel, contacts, slept: list[float]):
+    notifier.deps = replace(
+        notifier.deps, channel=channel, directory=StaffDirectory(contacts), sleep=slept.append, retry=RetryPolicy()
+    )
+
+
+def test_a_deferral_that_clears_is_retried_after_a_pause_and_delivered(notifier, complaint) -> None:
+    channel, slept = DeferringChannel(defer=2), []
+    with_channel(notifier, channel, [LIAISON_DPUPR, HEAD], slept)
+
+    deliver(notifier, complaint)
+
+    assert slept == [1.0, 4.0]
+    assert channel.attempts[LIAISON_DPUPR.email] == 3
+    assert [(n.recipient, n.outcome) for n in notifier.published_notifications()] == [
+        (LIAISON_DPUPR.email, NotificationOutcome.DELIVERED)
+    ]
+
+
+def test_a_deferral_that_persists_is_recorded_as_failed_and_escalated_to_the_opd_head(
+    notifier, complaint, caplog
+) -> None:
+    channel, slept = DeferringChannel(defer=100, deferred={LIAISON_DPUPR.email}), []
+    with_channel(notifier, channel, [LIAISON_DPUPR, HEAD, DESK], slept)
+
+    with caplog.at_level(logging.ERROR):
+        recorded = deliver(notifier, complaint)  # returns: the consumer commits and moves on to the next complaint
+
+    assert channel.attempts[LIAISON_DPUPR.email] == RetryPolicy().attempts == 3
+    assert slept == [1.0, 4.0]
+    failed, escalated = notifier.published_notifications()
+    assert (failed.recipient, failed.outcome) == (LIAISON_DPUPR.email, NotificationOutcome.FAILED)
+    assert failed.detail == "gave up after 3 attempts: SMTP 451: b'4.3.0 Try again later'"
+    assert (escalated.recipient, escalated.outcome) == (HEAD.email, NotificationOutcome.DELIVERED)
+    (mail,) = channel.sent
+    assert mail.to == HEAD.email
+    assert mail.subject.startswith("[Suara] GAGAL TERKIRIM: Aduan KDR-3Q7ZK-M0P4X untuk DPUPR")
+    assert "gave up after 3 attempts" in mail.body
+    assert "Jalan Merbabu" in mail.body
+    assert [r.event.sequence for r in recorded] == [3, 4]
+    (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert error.complaint_id == complaint.routed.complaint_id
+    assert LIAISON_DPUPR.email in error.getMessage()
+
+
+def test_a_failed_alert_goes_to_the_complaint_desk_when_the_opd_names_no_head(notifier, complaint) -> None:
+    with_channel(notifier, RefusingChannel(), [LIAISON_DPUPR, DESK], [])
+
+    deliver(notifier, complaint)
+
+    assert [n.recipient for n in notifier.published_notifications()] == [LIAISON_DPUPR.email, DESK.email]
+
+
+def test_a_redelivered_routing_after_a_failure_sends_and_escalates_nothing_again(notifier, complaint) -> None:
+    channel = DeferringChannel(defer=100, deferred={LIAISON_DPUPR.email})
+    with_channel(notifier, channel, [LIAISON_DPUPR, HEAD], [])
+    deliver(notifier, complaint)
+
+    again = handle_event(complaint.routed, notifier.deps)
+
+    assert [r.created for r in again] == [False, False]
+    assert channel.attempts[LIAISON_DPUPR.email] == 3
+    assert [a.to for a in channel.sent] == [HEAD.email]
+
+
+def test_a_failure_with_nobody_to_escalate_to_is_logged_as_an_error(notifier, complaint, caplog) -> None:
+    with_channel(notifier, DeferringChannel(defer=100), [LIAISON_DPUPR], [])
+
+    with caplog.at_level(logging.ERROR):
+        deliver(notifier, complaint)
+
+    assert [n.outcome for n in notifier.published_notifications()] == [NotificationOutcome.FAILED]
+    assert any(r.levelno == logging.ERROR for r in caplog.records)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import smtplib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from suara_kit.events import NotificationOutcome
-from suara_notifier.adapters.channels import SmtpChannel
+from suara_notifier.adapters.channels import SmtpChannel, TemporaryRefusal
 from suara_notifier.domain.model import Alert
 
 SENDER = "suara@kedirikota.example"
@@ -104,13 +103,19 @@ def test_a_message_rejected_with_a_5xx_is_a_failed_delivery(mail_server) -> None
     assert delivery.detail.startswith("SMTP 554: ")
 
 
-@pytest.mark.parametrize("mail_server", [{"data_reply": "451 4.3.0 Try again later"}], indirect=True)
-def test_a_temporary_4xx_refusal_raises_so_that_the_caller_retries(mail_server) -> None:
-    with pytest.raises(smtplib.SMTPDataError) as raised:
+@pytest.mark.parametrize(
+    "mail_server",
+    [{"data_reply": "451 4.3.0 Try again later"}, {"rcpt_reply": "452 4.2.2 Mailbox full"}],
+    indirect=True,
+    ids=["data-451", "rcpt-452"],
+)
+def test_a_temporary_4xx_refusal_raises_a_temporary_refusal_not_an_os_error(mail_server) -> None:
+    with pytest.raises(TemporaryRefusal) as raised:
         SmtpChannel("127.0.0.1", mail_server.port, SENDER, timeout_seconds=5).send(ALERT)
 
-    assert raised.value.smtp_code == 451
-    assert isinstance(raised.value, OSError)  # what ConsumerLoop retries for as long as it takes
+    assert "45" in str(raised.value)
+    # An OSError is what ConsumerLoop retries for as long as it takes: a 4xx must not be one.
+    assert not isinstance(raised.value, OSError)
 
 
 def test_a_closed_port_raises_os_error() -> None:

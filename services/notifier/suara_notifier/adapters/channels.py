@@ -11,12 +11,18 @@ from suara_kit.events import NotificationOutcome
 from suara_notifier.domain.model import Alert, Delivery
 
 
+class TemporaryRefusal(Exception):
+    """The channel answered "not now" (SMTP 4xx). Worth a few more tries, but not forever: one mailbox that stays
+    full must not hold back every alert behind it. Deliberately not an OSError, which means "unreachable"."""
+
+
 class Channel(ABC):
     name: str
 
     @abstractmethod
     def send(self, alert: Alert) -> Delivery:
-        """Deliver or refuse; raises OSError when the channel cannot be reached (the caller retries later)."""
+        """Deliver or refuse for good (FAILED); raises TemporaryRefusal when the server says "try later", and
+        OSError when the channel cannot be reached at all (the caller retries until it can)."""
 
 
 class SmtpChannel(Channel):
@@ -37,15 +43,17 @@ class SmtpChannel(Channel):
         message["Subject"] = alert.subject
         message["Message-ID"] = f"<{alert.message_id}@suara>"
         message.set_content(alert.body)
-        with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
-            try:
+        try:
+            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
                 refused = smtp.send_message(message)
-            except smtplib.SMTPRecipientsRefused as error:
-                return Delivery(NotificationOutcome.FAILED, f"recipient refused: {error.recipients}")
-            except smtplib.SMTPResponseException as error:
-                if 500 <= error.smtp_code < 600:
-                    return Delivery(NotificationOutcome.FAILED, f"SMTP {error.smtp_code}: {error.smtp_error!r}")
-                raise  # 4xx: try again later
+        except smtplib.SMTPRecipientsRefused as error:
+            if all(400 <= code < 500 for code, _ in error.recipients.values()):
+                raise TemporaryRefusal(f"recipient deferred: {error.recipients}") from None
+            return Delivery(NotificationOutcome.FAILED, f"recipient refused: {error.recipients}")
+        except smtplib.SMTPResponseException as error:  # also a 421 greeting (SMTPConnectError)
+            if 400 <= error.smtp_code < 500:
+                raise TemporaryRefusal(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from None
+            return Delivery(NotificationOutcome.FAILED, f"SMTP {error.smtp_code}: {error.smtp_error!r}")
         if refused:
             return Delivery(NotificationOutcome.FAILED, f"recipient refused: {refused}")
         return Delivery(NotificationOutcome.DELIVERED, f"accepted by {self._host}:{self._port}")

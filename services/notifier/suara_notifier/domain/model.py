@@ -10,21 +10,45 @@ from suara_kit.events import ComplaintRouted, NotificationOutcome, Priority
 WIB = timezone(timedelta(hours=7), "WIB")
 
 
+LIAISON = "liaison"  # receives the OPD's alerts (Admin Penghubung)
+HEAD = "head"  # the OPD's head: receives the alerts that could not be delivered to the OPD's liaison
+COMPLAINT_DESK = "complaint_desk"  # the coordinator's desk: the same, for OPDs that name no head
+ROLES = (LIAISON, HEAD, COMPLAINT_DESK)
+
+
 @dataclass(frozen=True)
 class Contact:
     agency: str
     name: str
     email: str
+    role: str = LIAISON
 
 
 class StaffDirectory:
     def __init__(self, contacts: list[Contact]) -> None:
-        self._by_agency: dict[str, list[Contact]] = {}
-        for contact in contacts:
-            self._by_agency.setdefault(contact.agency, []).append(contact)
+        self._contacts = list(contacts)
 
     def contacts_for(self, agency: str) -> list[Contact]:
-        return list(self._by_agency.get(agency, []))
+        """Whom to alert about a complaint routed to `agency`."""
+        return [c for c in self._contacts if c.agency == agency and c.role == LIAISON]
+
+    def escalation_for(self, agency: str) -> list[Contact]:
+        """Whom to tell that an alert to `agency` could not be delivered: its head, else the complaint desk
+        (empty when the directory names neither; the failure is then only logged)."""
+        heads = [c for c in self._contacts if c.agency == agency and c.role == HEAD]
+        return heads or [c for c in self._contacts if c.role == COMPLAINT_DESK]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a channel that answers "try later" is tried for one alert, and the pauses in between. Small on
+    purpose: the consumer waits meanwhile, so every alert behind this one waits too."""
+
+    pauses_seconds: tuple[float, ...] = (1.0, 4.0)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.pauses_seconds) + 1
 
 
 @dataclass(frozen=True)
@@ -89,5 +113,21 @@ def compose_alert(
         "",
         "Mohon segera ditindaklanjuti. Jika aduan ini bukan wewenang Anda, kembalikan lewat Suara "
         "(jangan diteruskan sendiri).",
+    ]
+    return Alert(to=contact.email, subject=subject, body="\n".join(lines), message_id=message_id)
+
+
+def compose_escalation(failed: Alert, opd_code: str, reason: str, contact: Contact, message_id: str) -> Alert:
+    """The alert to an OPD's head (or the complaint desk) that an alert could not be delivered."""
+    subject = f"[Suara] GAGAL TERKIRIM: {failed.subject.removeprefix('[Suara] ')}"
+    lines = [
+        f"Yth. {contact.name},",
+        "",
+        f"Peringatan aduan untuk {opd_code} tidak dapat dikirim ke {failed.to}.",
+        f"Alasan      : {reason}",
+        "",
+        "Mohon pastikan aduan berikut ditindaklanjuti. Peringatan aslinya:",
+        "",
+        failed.body,
     ]
     return Alert(to=contact.email, subject=subject, body="\n".join(lines), message_id=message_id)
