@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := libs/suara-kit services/intake services/router services/notifier services/audit cli
+PACKAGES := libs/suara-kit libs/suara-complaint libs/suara-routing libs/suara-verify services/intake services/router services/notifier services/audit cli
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 INFRA := deploy/local/bin/suara-infra
 STACK := deploy/local/bin/suara-stack
@@ -62,10 +62,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install
-	$(VENV)/bin/mypy -p suara_kit -p suara_intake -p suara_router -p suara_notifier -p suara_audit -p suara_cli
+	$(VENV)/bin/mypy -p suara_kit -p suara_complaint -p suara_routing -p suara_verify -p suara_intake -p suara_router -p suara_notifier -p suara_audit -p suara_cli
 
 unit: install
-	$(VENV)/bin/pytest -q libs/suara-kit/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
+	$(VENV)/bin/pytest -q libs/suara-kit/tests libs/suara-complaint/tests libs/suara-routing/tests libs/suara-verify/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
 
 integration: install infra-install tools
 	@echo "integration tests: own Kafka :19092 and FerretDB :17017; logs of broker, store and services in var/test/log/"
