@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from kafka.errors import KafkaTimeoutError
 from pymongo.errors import AutoReconnect
 
 from suara_kit import codec
@@ -153,3 +154,72 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_max_attempts(tmp_pa
     assert sleeps == [0.5, 1.0]
     (dead,) = dead_letters.sent
     assert dict(dead["headers"])["suara.error"] == b"a bug"
+
+
+class FlakyDeadLetterTopic(DeadLetterTopic):
+    """A dead-letter topic that cannot be reached for the first `failures` sends."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def send(self, **message: object) -> asyncio.Future[None]:
+        if self.failures:
+            self.failures -= 1
+            raise KafkaTimeoutError("dead-letter topic: no acknowledgement")
+        return await super().send(**message)
+
+
+def run_agent_collecting(tmp_path, handler, dead_letters, *values: bytes) -> list:
+    """Like run_agent, with the given dead-letter topic; returns the events put (their messages say if acked)."""
+    app = faust_app.make_app("127.0.0.1:1", 1, tmp_path)
+    events = app.topic("suara.complaints.events.v1", value_type=bytes, key_type=bytes)
+    faust_app.add_router_agent(app, events, dead_letters, lambda loop: handler)
+    agent = app.agents["route-complaints"]
+    put: list = []
+
+    async def put_all() -> None:
+        async with agent.test_context() as running:
+            for value in (*values, submitted(complaint_id=MARKER_ID)):
+                put.append(await running.put(value, key=b"complaint"))
+            await asyncio.sleep(0.05)
+
+    asyncio.run(asyncio.wait_for(put_all(), timeout=10))
+    return put
+
+
+def test_an_event_whose_dead_letter_send_fails_is_dead_lettered_once_the_topic_answers(tmp_path, sleeps) -> None:
+    handler, dead_letters = Handler(), FlakyDeadLetterTopic(failures=2)
+    value = submitted()
+
+    put = run_agent_collecting(tmp_path, handler, dead_letters, b"\xff garbage", value)
+
+    (dead,) = dead_letters.sent
+    assert dead["value"] == b"\xff garbage"
+    assert handler.calls == [codec.decode(value)]
+    assert sleeps == [0.5, 1.0]
+    assert all(event.message.acked for event in put)
+
+
+def test_an_event_whose_handling_is_cancelled_is_not_acknowledged(tmp_path, sleeps) -> None:
+    handler = Handler(asyncio.CancelledError())
+    app = faust_app.make_app("127.0.0.1:1", 1, tmp_path)
+    events = app.topic("suara.complaints.events.v1", value_type=bytes, key_type=bytes)
+    faust_app.add_router_agent(app, events, DeadLetterTopic(), lambda loop: handler)
+    agent = app.agents["route-complaints"]
+    put: list = []
+
+    async def cancelled_mid_handle() -> None:
+        async with agent.test_context() as running:
+            put.append(await running.put(submitted(), key=b"complaint", wait=False))
+            for _ in range(100):
+                if handler.calls:
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)
+
+    asyncio.run(asyncio.wait_for(cancelled_mid_handle(), timeout=10))
+
+    assert len(handler.calls) == 1
+    (event,) = put
+    assert not event.message.acked

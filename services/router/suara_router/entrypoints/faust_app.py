@@ -53,7 +53,11 @@ def add_router_agent(
     @app.agent(events, name="route-complaints", concurrency=CONCURRENCY)
     async def route_complaints(stream: faust.StreamT[bytes]) -> None:
         handle = make_handler(asyncio.get_running_loop())
-        async for record in stream.events():
+        # Acknowledged by hand, and only once the routed event or the dead letter is acknowledged by Kafka. With
+        # Faust's automatic acks, an event whose dead-letter send failed, or whose handling was cancelled (a
+        # rebalance, a shutdown), was acknowledged anyway as the agent left it, and its offset committed.
+        manual = stream.noack()
+        async for record in manual.events():
             message = record.message
             context = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
             attempts = 0
@@ -74,6 +78,29 @@ def add_router_agent(
                         await asyncio.sleep(min(5.0, 0.5 * attempts))
                         continue
                     headers = dead_letter_headers(error, message.topic, message.partition, message.offset, GROUP)
-                    await (await dead_letters.send(key=message.key, value=bytes(record.value), headers=headers))
-                    log.warning("dead-lettered a message: %s", error, extra=context)
+                    await _dead_letter(dead_letters, message.key, bytes(record.value), headers, error, context)
                     break
+            await manual.ack(record)
+
+
+async def _dead_letter(
+    dead_letters: faust.TopicT,
+    key: bytes | None,
+    value: bytes,
+    headers: list[tuple[str, bytes]],
+    error: BaseException,
+    context: dict[str, object],
+) -> None:
+    """Send to the dead-letter topic and wait for Kafka's acknowledgement, trying until it comes: the event is
+    acknowledged only after that, so a dead-letter topic that is briefly unreachable loses nothing."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            await (await dead_letters.send(key=key, value=value, headers=headers))
+        except Exception as send_error:
+            log.warning("could not dead-letter (attempt %d), will retry: %s", attempts, send_error, extra=context)
+            await asyncio.sleep(min(5.0, 0.5 * attempts))
+            continue
+        log.warning("dead-lettered a message: %s", error, extra=context)
+        return
