@@ -56,7 +56,7 @@ def add_router_agent(
         # Acknowledged by hand, and only once the routed event or the dead letter is acknowledged by Kafka. With
         # Faust's automatic acks, an event whose dead-letter send failed, or whose handling was cancelled (a
         # rebalance, a shutdown), was acknowledged anyway as the agent left it, and its offset committed.
-        manual = stream.noack()
+        manual = stream.noack()  # type: ignore[attr-defined]  # Stream.noack exists; faust's StreamT omits it
         async for record in manual.events():
             message = record.message
             context = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
