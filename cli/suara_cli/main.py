@@ -6,16 +6,12 @@ import argparse
 import os
 import sys
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta, timezone
 
 import grpc
 
-from suara.v1 import audit_pb2, audit_pb2_grpc, complaints_pb2, complaints_pb2_grpc
-from suara_audit.adapters.export_files import ExportUnreadable, read_entries, read_manifest, write_export
-from suara_audit.domain.chain import ChainEntry, RecordIndex, verify
-from suara_audit.handlers import describe_record
+from suara.v1 import complaints_pb2, complaints_pb2_grpc
+from suara_cli import audit
 from suara_kit.codec import channel_to_proto, from_proto
 from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event, SourceChannel, StaffNotified
 
@@ -47,11 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     trace = commands.add_parser("trace", help="what happened to a complaint, event by event")
     trace.add_argument("reference", metavar="ID-OR-TRACKING-NUMBER")
 
-    audit = commands.add_parser("audit", help="the integrity log").add_subparsers(dest="audit_command", required=True)
-    export = audit.add_parser("export", help="write the log as JSON Lines plus a manifest")
-    export.add_argument("--out", type=Path, required=True)
-    check = audit.add_parser("verify", help="recompute the chain of an export offline")
-    check.add_argument("directory", type=Path)
+    audit.add_parsers(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -59,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             return _submit(args)
         if args.command == "trace":
             return _trace(args)
-        if args.audit_command == "export":
-            return _export(args)
-        return _verify(args.directory)
+        return audit.run(args)
     except grpc.RpcError as error:
         print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)
         return 1
@@ -116,51 +106,3 @@ def _describe(event: Event) -> tuple[str, str]:
         return p.opd_code, f"priority {p.priority.value}, due {due} WIB; {p.rule_id}: {p.reason}"
     assert isinstance(p, StaffNotified)
     return p.opd_code, f"{p.channel} to {p.recipient}: {p.outcome.value} ({p.detail})"
-
-
-def _export(args: argparse.Namespace) -> int:
-    with grpc.insecure_channel(args.audit) as channel:
-        stub = audit_pb2_grpc.AuditServiceStub(channel)
-        stream = stub.ExportAuditLog(audit_pb2.ExportAuditLogRequest(from_position=1), timeout=3600)
-        manifest = write_export(args.out, _progress(_entries(stream)), source=f"grpc://{args.audit}")
-    print(f"exported {manifest.entries} entries to {args.out} (head hash {manifest.head_hash.hex()})")
-    for event_type, count in manifest.counts_by_event_type.items():
-        print(f"  {event_type}: {count}")
-    return 0
-
-
-def _entries(stream: Iterator[audit_pb2.AuditEntry]) -> Iterator[ChainEntry]:
-    for e in stream:
-        yield ChainEntry(
-            position=e.position,
-            record=e.record,
-            previous_hash=e.previous_hash,
-            entry_hash=e.entry_hash,
-            index=RecordIndex(e.event_id, e.complaint_id, e.sequence, e.event_type),
-            appended_at=e.appended_at.ToDatetime(tzinfo=UTC),
-            topic=e.topic,
-            partition=e.partition,
-            offset=e.offset,
-        )
-
-
-def _progress(entries: Iterator[ChainEntry], every: int = 5000) -> Iterator[ChainEntry]:
-    for entry in entries:
-        if entry.position % every == 0:
-            print(f"  ... {entry.position} entries", file=sys.stderr, flush=True)
-        yield entry
-
-
-def _verify(directory: Path) -> int:
-    try:
-        manifest = read_manifest(directory)
-        verdict = verify(_progress(read_entries(directory)), describe_record, manifest.entries, manifest.head_hash)
-    except ExportUnreadable as error:
-        where = f" at position {error.position}" if error.position else ""
-        print(f"NOT VERIFIED{where}: {error}", file=sys.stderr)
-        return 1
-    if verdict.intact:
-        print(f"intact: {verdict.entries} entries, head hash {verdict.head_hash.hex()}")
-        return 0
-    print(f"TAMPERED: first bad position {verdict.first_bad_position}: {verdict.problem}", file=sys.stderr)
-    return 1

@@ -1,4 +1,4 @@
-"""`suara submit`, `suara trace` and `suara audit export` against in-process gRPC servers on localhost."""
+"""`suara submit` and `suara trace` against in-process gRPC servers on localhost."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
 from suara_cli.main import main
 from suara_intake import bootstrap
 from suara_intake.adapters.catalogue_files import load_catalogue
@@ -53,13 +52,6 @@ def intake() -> Iterator[Intake]:
     )
     fakes.address = f"127.0.0.1:{running.port}"
     yield fakes
-    running.stop(grace_seconds=0)
-
-
-@pytest.fixture
-def audit_address(audit_log) -> Iterator[str]:
-    running = start_server("127.0.0.1:0", [audit_service(AuditServicer(audit_log))], max_workers=2)
-    yield f"127.0.0.1:{running.port}"
     running.stop(grace_seconds=0)
 
 
@@ -142,21 +134,3 @@ def test_trace_of_an_unknown_reference_exits_1_with_not_found(intake, capsys) ->
 
     assert code == 1
     assert capsys.readouterr().err.startswith("suara: NOT_FOUND: ")
-
-
-def test_an_exported_log_verifies_offline(audit_address, audit_log, tmp_path, capsys) -> None:
-    export = main(["--audit", audit_address, "audit", "export", "--out", str(tmp_path / "export")])
-    exported = capsys.readouterr().out
-
-    verified = main(["audit", "verify", str(tmp_path / "export")])
-
-    head = audit_log.head().entry_hash.hex()
-    assert export == 0
-    assert exported.splitlines() == [
-        f"exported 6 entries to {tmp_path / 'export'} (head hash {head})",
-        "  ComplaintRouted: 2",
-        "  ComplaintSubmitted: 2",
-        "  StaffNotified: 2",
-    ]
-    assert verified == 0
-    assert capsys.readouterr().out.startswith("intact: 6 entries")

@@ -2,54 +2,76 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from datetime import UTC, datetime
+import os
+import socket
+import uuid
+from datetime import timedelta
 
-from kafka.consumer.fetcher import ConsumerRecord
-
-from suara_audit import handlers
-from suara_audit.adapters.audit_log import AuditLog, MongoAuditLog
+from suara_audit.adapters.checkpoints import MongoCheckpointStore
+from suara_audit.adapters.disclosures import MongoDisclosureStore
+from suara_audit.adapters.event_reader import read_event
+from suara_audit.adapters.log_store import MongoLogStore
+from suara_audit.adapters.signing_key import load_signer
+from suara_audit.domain.note import CheckpointSigner, NoteSigner, verifier_key
 from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
+from suara_audit.entrypoints.sequencer_worker import SequencerWorker
+from suara_audit.handlers import AuditQueries, Checkpointer, CheckpointPolicy, Sequencer
 from suara_audit.settings import AuditSettings
 from suara_kit import mongo
-from suara_kit.grpc_server import start_server
-from suara_kit.kafka import (
-    ConsumerLoop,
-    DeadLetters,
-    Handler,
-    ensure_topics,
-    make_consumer,
-    make_producer,
-    suara_topics,
-)
-from suara_kit.service_main import serve_until_shutdown
+from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
+from suara_kit.kafka import DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
 
 log = logging.getLogger(__name__)
 GROUP = "suara-audit"
 
 
-def record_handler(audit_log: AuditLog) -> Handler:
-    log_event = functools.partial(handlers.log_event, audit_log=audit_log, clock=lambda: datetime.now(UTC))
-
-    def handle(record: ConsumerRecord) -> None:
-        entry = log_event(bytes(record.value), topic=record.topic, partition=record.partition, offset=record.offset)
-        if entry is not None:
-            log.debug("logged", extra={"event_id": entry.index.event_id, "complaint_id": entry.index.complaint_id})
-
-    return handle
+def note_signer(settings: AuditSettings) -> NoteSigner:
+    """The log's signing key. A KMS-held key would be chosen here (any NoteSigner will do)."""
+    return load_signer(settings.signing_key_file)
 
 
 def run(settings: AuditSettings) -> None:
     common = settings.common
+    signer = CheckpointSigner(settings.origin, note_signer(settings))
+    log.info("signing checkpoints of %s with verifier key %s", settings.origin, verifier_key(signer.signer))
     ensure_topics(common.kafka_bootstrap, suara_topics(common))
     database = mongo.connect(common.mongo_url, common.mongo_database, "suara-audit")
-    audit_log = MongoAuditLog(database)
-    audit_log.ensure_indexes()
+    store, checkpoints, disclosures = (
+        MongoLogStore(database),
+        MongoCheckpointStore(database),
+        MongoDisclosureStore(database),
+    )
+    ttl = timedelta(seconds=settings.lease_ttl_s)
+    sequencer = Sequencer(
+        store=store,
+        disclosures=disclosures,
+        read_event=read_event,
+        origin=settings.origin,
+        owner=f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}",
+        lease_ttl=ttl,
+    )
+    checkpointer = Checkpointer(
+        sequencer=sequencer,
+        checkpoints=checkpoints,
+        signer=signer,
+        policy=CheckpointPolicy(settings.checkpoint_every, timedelta(seconds=settings.checkpoint_interval_s)),
+    )
     producer = make_producer(common.kafka_bootstrap, "suara-audit")
-    consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
-    loop = ConsumerLoop(consumer, record_handler(audit_log), DeadLetters(producer, common.deadletter_topic, GROUP))
-    server = start_server(settings.listen, [audit_service(AuditServicer(audit_log))])
-    log.info("audit consuming %s; export API on %s", common.events_topic, settings.listen)
-    serve_until_shutdown(server, "audit-log", loop, grace_seconds=10)
+    worker = SequencerWorker(
+        sequencer=sequencer,
+        checkpointer=checkpointer,
+        make_consumer=lambda: make_consumer(common.kafka_bootstrap, GROUP, common.events_topic),
+        dead_letters=DeadLetters(producer, common.deadletter_topic, GROUP),
+        lease_ttl_s=settings.lease_ttl_s,
+    )
+    queries = AuditQueries(store=store, checkpoints=checkpoints, disclosures=disclosures, signer=signer)
+    server = start_server(settings.listen, [audit_service(AuditServicer(queries))])
+    log.info("audit: sequencer %s for %s; API on %s", sequencer.owner, common.events_topic, settings.listen)
+    server.mark_serving()
+    thread = server.run_worker("audit-sequencer", worker.run)
+    wait_for_shutdown_signal()
+    server.stop(10)
+    worker.stop()
+    thread.join(timeout=20)  # releases the lease on the way out, so a successor takes over at once
     producer.close()

@@ -22,10 +22,9 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14suara/v1/audit.proto\x12\x08suara.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"=\n\x15\x45xportAuditLogRequest\x12\x15\n\rfrom_position\x18\x01 \x01(\x04\x12\r\n\x05limit\x18\x02 \x01(\x04\"\x8a\x02\n\nAuditEntry\x12\x10\n\x08position\x18\x01 \x01(\x04\x12\x0e\n\x06record\x18\x02 \x01(\x0c\x12\x15\n\rprevious_hash\x18\x03 \x01(\x0c\x12\x12\n\nentry_hash\x18\x04 \x01(\x0c\x12\x10\n\x08\x65vent_id\x18\x05 \x01(\t\x12\x14\n\x0c\x63omplaint_id\x18\x06 \x01(\t\x12\x10\n\x08sequence\x18\x07 \x01(\x04\x12\x12\n\nevent_type\x18\x08 \x01(\t\x12/\n\x0b\x61ppended_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05topic\x18\n \x01(\t\x12\x11\n\tpartition\x18\x0b \x01(\x05\x12\x0e\n\x06offset\x18\x0c \x01(\x03\x32Y\n\x0c\x41uditService\x12I\n\x0e\x45xportAuditLog\x12\x1f.suara.v1.ExportAuditLogRequest\x1a\x14.suara.v1.AuditEntry0\x01\x42\x42\n\x0bid.suara.v1P\x01Z1github.com/suara-id/suara/gen/go/suara/v1;suarav1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14suara/v1/audit.proto\x12\x08suara.v1\")\n\x14GetCheckpointRequest\x12\x11\n\ttree_size\x18\x01 \x01(\x04\"@\n\nCheckpoint\x12\x11\n\ttree_size\x18\x01 \x01(\x04\x12\x11\n\troot_hash\x18\x02 \x01(\x0c\x12\x0c\n\x04note\x18\x03 \x01(\x0c\"Z\n\x18GetInclusionProofRequest\x12\x0f\n\x05index\x18\x01 \x01(\x04H\x00\x12\x12\n\x08\x65vent_id\x18\x02 \x01(\tH\x00\x12\x11\n\ttree_size\x18\x03 \x01(\x04\x42\x06\n\x04leaf\"P\n\x0eInclusionProof\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x0c\n\x04leaf\x18\x04 \x01(\x0c\":\n\x1aGetConsistencyProofRequest\x12\r\n\x05size1\x18\x01 \x01(\x04\x12\r\n\x05size2\x18\x02 \x01(\x04\"@\n\x10\x43onsistencyProof\x12\r\n\x05size1\x18\x01 \x01(\x04\x12\r\n\x05size2\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\"%\n\x11GetReceiptRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\":\n\x07Receipt\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x12\n\ntlog_proof\x18\x02 \x01(\x0c\x12\x0c\n\x04leaf\x18\x03 \x01(\x0c\".\n\x13\x45xportBundleRequest\x12\x17\n\x0fsince_tree_size\x18\x01 \x01(\x04\")\n\x0b\x42undleChunk\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"/\n\x17\x45raseDisclosuresRequest\x12\x14\n\x0c\x63omplaint_id\x18\x01 \x01(\t\"*\n\x18\x45raseDisclosuresResponse\x12\x0e\n\x06\x65rased\x18\x01 \x01(\x04\x32\xe2\x03\n\x0c\x41uditService\x12\x45\n\rGetCheckpoint\x12\x1e.suara.v1.GetCheckpointRequest\x1a\x14.suara.v1.Checkpoint\x12Q\n\x11GetInclusionProof\x12\".suara.v1.GetInclusionProofRequest\x1a\x18.suara.v1.InclusionProof\x12W\n\x13GetConsistencyProof\x12$.suara.v1.GetConsistencyProofRequest\x1a\x1a.suara.v1.ConsistencyProof\x12<\n\nGetReceipt\x12\x1b.suara.v1.GetReceiptRequest\x1a\x11.suara.v1.Receipt\x12\x46\n\x0c\x45xportBundle\x12\x1d.suara.v1.ExportBundleRequest\x1a\x15.suara.v1.BundleChunk0\x01\x12Y\n\x10\x45raseDisclosures\x12!.suara.v1.EraseDisclosuresRequest\x1a\".suara.v1.EraseDisclosuresResponseBB\n\x0bid.suara.v1P\x01Z1github.com/suara-id/suara/gen/go/suara/v1;suarav1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,10 +32,30 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'suara.v1.audit_pb2', _globa
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\013id.suara.v1P\001Z1github.com/suara-id/suara/gen/go/suara/v1;suarav1'
-  _globals['_EXPORTAUDITLOGREQUEST']._serialized_start=67
-  _globals['_EXPORTAUDITLOGREQUEST']._serialized_end=128
-  _globals['_AUDITENTRY']._serialized_start=131
-  _globals['_AUDITENTRY']._serialized_end=397
-  _globals['_AUDITSERVICE']._serialized_start=399
-  _globals['_AUDITSERVICE']._serialized_end=488
+  _globals['_GETCHECKPOINTREQUEST']._serialized_start=34
+  _globals['_GETCHECKPOINTREQUEST']._serialized_end=75
+  _globals['_CHECKPOINT']._serialized_start=77
+  _globals['_CHECKPOINT']._serialized_end=141
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_start=143
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_end=233
+  _globals['_INCLUSIONPROOF']._serialized_start=235
+  _globals['_INCLUSIONPROOF']._serialized_end=315
+  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_start=317
+  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_end=375
+  _globals['_CONSISTENCYPROOF']._serialized_start=377
+  _globals['_CONSISTENCYPROOF']._serialized_end=441
+  _globals['_GETRECEIPTREQUEST']._serialized_start=443
+  _globals['_GETRECEIPTREQUEST']._serialized_end=480
+  _globals['_RECEIPT']._serialized_start=482
+  _globals['_RECEIPT']._serialized_end=540
+  _globals['_EXPORTBUNDLEREQUEST']._serialized_start=542
+  _globals['_EXPORTBUNDLEREQUEST']._serialized_end=588
+  _globals['_BUNDLECHUNK']._serialized_start=590
+  _globals['_BUNDLECHUNK']._serialized_end=631
+  _globals['_ERASEDISCLOSURESREQUEST']._serialized_start=633
+  _globals['_ERASEDISCLOSURESREQUEST']._serialized_end=680
+  _globals['_ERASEDISCLOSURESRESPONSE']._serialized_start=682
+  _globals['_ERASEDISCLOSURESRESPONSE']._serialized_end=724
+  _globals['_AUDITSERVICE']._serialized_start=727
+  _globals['_AUDITSERVICE']._serialized_end=1209
 # @@protoc_insertion_point(module_scope)

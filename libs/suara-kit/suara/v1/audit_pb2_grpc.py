@@ -34,18 +34,78 @@ class AuditServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.ExportAuditLog = channel.unary_stream(
-                '/suara.v1.AuditService/ExportAuditLog',
-                request_serializer=suara_dot_v1_dot_audit__pb2.ExportAuditLogRequest.SerializeToString,
-                response_deserializer=suara_dot_v1_dot_audit__pb2.AuditEntry.FromString,
+        self.GetCheckpoint = channel.unary_unary(
+                '/suara.v1.AuditService/GetCheckpoint',
+                request_serializer=suara_dot_v1_dot_audit__pb2.GetCheckpointRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_audit__pb2.Checkpoint.FromString,
+                _registered_method=True)
+        self.GetInclusionProof = channel.unary_unary(
+                '/suara.v1.AuditService/GetInclusionProof',
+                request_serializer=suara_dot_v1_dot_audit__pb2.GetInclusionProofRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_audit__pb2.InclusionProof.FromString,
+                _registered_method=True)
+        self.GetConsistencyProof = channel.unary_unary(
+                '/suara.v1.AuditService/GetConsistencyProof',
+                request_serializer=suara_dot_v1_dot_audit__pb2.GetConsistencyProofRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_audit__pb2.ConsistencyProof.FromString,
+                _registered_method=True)
+        self.GetReceipt = channel.unary_unary(
+                '/suara.v1.AuditService/GetReceipt',
+                request_serializer=suara_dot_v1_dot_audit__pb2.GetReceiptRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_audit__pb2.Receipt.FromString,
+                _registered_method=True)
+        self.ExportBundle = channel.unary_stream(
+                '/suara.v1.AuditService/ExportBundle',
+                request_serializer=suara_dot_v1_dot_audit__pb2.ExportBundleRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_audit__pb2.BundleChunk.FromString,
+                _registered_method=True)
+        self.EraseDisclosures = channel.unary_unary(
+                '/suara.v1.AuditService/EraseDisclosures',
+                request_serializer=suara_dot_v1_dot_audit__pb2.EraseDisclosuresRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_audit__pb2.EraseDisclosuresResponse.FromString,
                 _registered_method=True)
 
 
 class AuditServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
-    def ExportAuditLog(self, request, context):
-        """Entries in position order, starting at from_position (1 when unset).
+    def GetCheckpoint(self, request, context):
+        """The latest signed checkpoint, or the one at tree_size.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInclusionProof(self, request, context):
+        """An RFC 9162 inclusion proof for a leaf (by index or by event id) in the tree of tree_size entries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsistencyProof(self, request, context):
+        """An RFC 9162 consistency proof that the tree of size2 entries extends the tree of size1 entries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReceipt(self, request, context):
+        """A C2SP tlog-proof for one event against the latest checkpoint, with the event's leaf.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportBundle(self, request, context):
+        """The export bundle as files (each file's chunks in order, manifest.note last), up to the latest checkpoint.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseDisclosures(self, request, context):
+        """Data-subject erasure: delete the disclosures (salted personal data) of a complaint. Leaves are unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -54,10 +114,35 @@ class AuditServiceServicer:
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'ExportAuditLog': grpc.unary_stream_rpc_method_handler(
-                    servicer.ExportAuditLog,
-                    request_deserializer=suara_dot_v1_dot_audit__pb2.ExportAuditLogRequest.FromString,
-                    response_serializer=suara_dot_v1_dot_audit__pb2.AuditEntry.SerializeToString,
+            'GetCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCheckpoint,
+                    request_deserializer=suara_dot_v1_dot_audit__pb2.GetCheckpointRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_audit__pb2.Checkpoint.SerializeToString,
+            ),
+            'GetInclusionProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInclusionProof,
+                    request_deserializer=suara_dot_v1_dot_audit__pb2.GetInclusionProofRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_audit__pb2.InclusionProof.SerializeToString,
+            ),
+            'GetConsistencyProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsistencyProof,
+                    request_deserializer=suara_dot_v1_dot_audit__pb2.GetConsistencyProofRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_audit__pb2.ConsistencyProof.SerializeToString,
+            ),
+            'GetReceipt': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReceipt,
+                    request_deserializer=suara_dot_v1_dot_audit__pb2.GetReceiptRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_audit__pb2.Receipt.SerializeToString,
+            ),
+            'ExportBundle': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportBundle,
+                    request_deserializer=suara_dot_v1_dot_audit__pb2.ExportBundleRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_audit__pb2.BundleChunk.SerializeToString,
+            ),
+            'EraseDisclosures': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseDisclosures,
+                    request_deserializer=suara_dot_v1_dot_audit__pb2.EraseDisclosuresRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_audit__pb2.EraseDisclosuresResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -71,7 +156,115 @@ class AuditService:
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
-    def ExportAuditLog(request,
+    def GetCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/suara.v1.AuditService/GetCheckpoint',
+            suara_dot_v1_dot_audit__pb2.GetCheckpointRequest.SerializeToString,
+            suara_dot_v1_dot_audit__pb2.Checkpoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInclusionProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/suara.v1.AuditService/GetInclusionProof',
+            suara_dot_v1_dot_audit__pb2.GetInclusionProofRequest.SerializeToString,
+            suara_dot_v1_dot_audit__pb2.InclusionProof.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsistencyProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/suara.v1.AuditService/GetConsistencyProof',
+            suara_dot_v1_dot_audit__pb2.GetConsistencyProofRequest.SerializeToString,
+            suara_dot_v1_dot_audit__pb2.ConsistencyProof.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReceipt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/suara.v1.AuditService/GetReceipt',
+            suara_dot_v1_dot_audit__pb2.GetReceiptRequest.SerializeToString,
+            suara_dot_v1_dot_audit__pb2.Receipt.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportBundle(request,
             target,
             options=(),
             channel_credentials=None,
@@ -84,9 +277,36 @@ class AuditService:
         return grpc.experimental.unary_stream(
             request,
             target,
-            '/suara.v1.AuditService/ExportAuditLog',
-            suara_dot_v1_dot_audit__pb2.ExportAuditLogRequest.SerializeToString,
-            suara_dot_v1_dot_audit__pb2.AuditEntry.FromString,
+            '/suara.v1.AuditService/ExportBundle',
+            suara_dot_v1_dot_audit__pb2.ExportBundleRequest.SerializeToString,
+            suara_dot_v1_dot_audit__pb2.BundleChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseDisclosures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/suara.v1.AuditService/EraseDisclosures',
+            suara_dot_v1_dot_audit__pb2.EraseDisclosuresRequest.SerializeToString,
+            suara_dot_v1_dot_audit__pb2.EraseDisclosuresResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,102 @@
+"""The erasable store of disclosures (salt and value behind each personal-data commitment).
+
+Erasing a complaint's data deletes its disclosures and remembers the complaint, so disclosures of its later events
+are never stored either. Leaves are never touched: their commitments stay, and every export keeps verifying.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bson.binary import Binary
+from pymongo import ASCENDING, ReplaceOne
+
+from suara_audit.domain.leaf import Disclosure
+from suara_kit.mongo import MongoDatabase
+
+
+class DisclosureStore(ABC):
+    @abstractmethod
+    def put(self, disclosures: Sequence[Disclosure]) -> None:
+        """Keep these, replacing any kept for the same (index, field) by an append that never completed; those
+        of erased complaints are dropped. Called before the leaves are written, for indices not yet in the log."""
+
+    @abstractmethod
+    def between(self, start: int, end: int) -> Iterator[Disclosure]:
+        """Disclosures of leaves start .. end-1, by index then field."""
+
+    @abstractmethod
+    def erase(self, complaint_id: str, now: datetime) -> int:
+        """Delete every disclosure of the complaint, now and in future. Returns how many were deleted."""
+
+
+class InMemoryDisclosureStore(DisclosureStore):
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[tuple[int, str], Disclosure] = {}
+        self._erased: set[str] = set()
+
+    def put(self, disclosures: Sequence[Disclosure]) -> None:
+        with self._lock:
+            for d in disclosures:
+                if d.complaint_id not in self._erased:
+                    self._by_key[(d.index, d.field)] = d
+
+    def between(self, start: int, end: int) -> Iterator[Disclosure]:
+        return iter([self._by_key[k] for k in sorted(self._by_key) if start <= k[0] < end])
+
+    def erase(self, complaint_id: str, now: datetime) -> int:
+        with self._lock:
+            self._erased.add(complaint_id)
+            doomed = [k for k, d in self._by_key.items() if d.complaint_id == complaint_id]
+            for k in doomed:
+                del self._by_key[k]
+            return len(doomed)
+
+
+class MongoDisclosureStore(DisclosureStore):
+    """Collections `<prefix>_disclosures` (`_id` = 12-digit index "/" field) and `<prefix>_erasures`
+    (`_id` = complaint id). Erasing scans disclosures by complaint id: rare, and FerretDB indexes only `_id`."""
+
+    def __init__(self, database: MongoDatabase, prefix: str = "audit") -> None:
+        self._disclosures = database[f"{prefix}_disclosures"]
+        self._erasures = database[f"{prefix}_erasures"]
+
+    def put(self, disclosures: Sequence[Disclosure]) -> None:
+        complaints = list({d.complaint_id for d in disclosures})
+        if not complaints:
+            return
+        # A scan on FerretDB, but of the erasures only: a handful of documents, not the log.
+        erased = {str(e["_id"]) for e in self._erasures.find({"_id": {"$in": complaints}}, {"_id": 1})}
+        writes = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in map(_document, disclosures)]
+        kept = [w for w, d in zip(writes, disclosures, strict=True) if d.complaint_id not in erased]
+        if kept:
+            self._disclosures.bulk_write(kept, ordered=False)
+
+    def between(self, start: int, end: int) -> Iterator[Disclosure]:
+        query = {"_id": {"$gte": f"{start:012d}/", "$lt": f"{end:012d}/"}}
+        return (_disclosure(d) for d in self._disclosures.find(query).sort("_id", ASCENDING))
+
+    def erase(self, complaint_id: str, now: datetime) -> int:
+        # Tombstone first, so put() drops this complaint's disclosures from now on.
+        self._erasures.update_one({"_id": complaint_id}, {"$setOnInsert": {"erased_at": now}}, upsert=True)
+        return int(self._disclosures.delete_many({"complaint_id": complaint_id}).deleted_count)
+
+
+def _document(d: Disclosure) -> dict[str, Any]:
+    return {
+        "_id": f"{d.index:012d}/{d.field}",
+        "index": d.index,
+        "field": d.field,
+        "salt": Binary(d.salt),
+        "value": d.value,
+        "complaint_id": d.complaint_id,
+    }
+
+
+def _disclosure(d: Mapping[str, Any]) -> Disclosure:
+    return Disclosure(int(d["index"]), str(d["field"]), bytes(d["salt"]), str(d["value"]), str(d["complaint_id"]))

@@ -1,0 +1,249 @@
+"""The use cases on the in-memory stores: sequencing, recovery, the lease, checkpoints, proofs, receipts, export."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from audit_log_fixture import ORIGIN, Log
+from events import complaints, lifecycle, received
+
+from suara_audit.adapters.log_store import LeafTaken, LeaseLost
+from suara_audit.domain.bundle import Piece
+from suara_audit.handlers import (
+    Checkpointer,
+    CheckpointPolicy,
+    InvalidRequest,
+    NotFound,
+    NotSequencer,
+)
+from suara_verify import bundle as verifier
+from suara_verify import receipt as receipts
+from suara_verify import rfc9162
+
+
+@pytest.fixture
+def log() -> Log:
+    running = Log()
+    assert running.sequencer.acquire()
+    return running
+
+
+def test_a_batch_becomes_consecutive_leaves_whose_root_the_head_holds(log: Log) -> None:
+    batch = complaints(4)
+
+    leaves = log.sequencer.append(batch)
+
+    assert [leaf.index for leaf in leaves] == list(range(12))
+    assert log.store.head().size == 12
+    assert log.store.head().frontier.root() == rfc9162.root([leaf.hash for leaf in leaves])
+    assert [json.loads(leaf.data)["source"]["offset"] for leaf in leaves] == list(range(12))
+
+
+def test_redelivered_events_add_no_leaf_within_a_batch_or_across_batches(log: Log) -> None:
+    batch = complaints(2)
+    log.sequencer.append(batch)
+
+    assert log.sequencer.append(batch + batch[:2]) == []
+    again = log.sequencer.append(batch[:1] + received(lifecycle(), first_offset=100)[:1] * 2)
+
+    assert [leaf.index for leaf in again] == [6]
+    assert log.store.head().size == 7
+
+
+def test_recorded_at_never_goes_backwards_even_when_the_clock_does(log: Log) -> None:
+    log.sequencer.append(complaints(1))
+    log.clock.advance(-3600)
+
+    later = log.sequencer.append(complaints(1))
+
+    times = [json.loads(leaf.data)["recorded_at"] for leaf in log.store.leaves(0)]
+    assert times == sorted(times) and later
+
+
+def test_a_crash_between_writing_leaves_and_the_head_leaves_no_gap_and_no_duplicate(log: Log) -> None:
+    log.sequencer.append(complaints(2))
+    batch = complaints(3)
+    advance = log.store.advance
+    log.store.advance = lambda owner, head: (_ for _ in ()).throw(OSError("killed"))  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        log.sequencer.append(batch)
+    log.store.advance = advance  # type: ignore[method-assign]
+    assert log.store.head().size == 6  # the head did not move; the leaves are stored
+
+    restarted = log.instance("a")
+    assert restarted.acquire()
+    assert restarted.append(batch) == []  # recovered, so the redelivered batch is known
+
+    assert restarted.head is not None and restarted.head.size == 15
+    hashes = [leaf.hash for leaf in log.store.leaves(0)]
+    assert len(hashes) == 15 and restarted.head.frontier.root() == rfc9162.root(hashes)
+
+
+def test_a_failed_append_must_recover_before_the_next(log: Log) -> None:
+    log.disclosures.put = lambda disclosures: (_ for _ in ()).throw(OSError("store down"))  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        log.sequencer.append(complaints(1))
+
+    with pytest.raises(NotSequencer):
+        log.sequencer.append(complaints(1))
+
+
+def test_a_second_instance_waits_for_the_lease_and_takes_over_where_the_first_stopped(log: Log) -> None:
+    log.sequencer.append(complaints(1))
+    second = log.instance("b")
+
+    assert second.acquire() is False
+    log.clock.advance(16)
+    assert second.acquire() is True
+    second.append(complaints(1))
+
+    with pytest.raises((LeaseLost, LeafTaken)):
+        log.sequencer.append(complaints(1))  # the stale first instance cannot fork the tree
+    assert log.store.head().size == 6
+    assert [leaf.index for leaf in log.store.leaves(0)] == list(range(6))
+
+
+def test_checkpoints_come_every_n_entries_or_every_t_seconds(log: Log) -> None:
+    log.checkpointer = Checkpointer(
+        sequencer=log.sequencer,
+        checkpoints=log.checkpoints,
+        signer=log.signer,
+        policy=CheckpointPolicy(9, timedelta(seconds=10)),
+        clock=log.clock,
+    )
+    log.sequencer.append(complaints(1))
+    first = log.checkpointer.tick()  # nothing signed yet: due at once
+    log.sequencer.append(complaints(1))
+    assert log.checkpointer.tick() is None  # 3 new entries, 0 s
+    log.sequencer.append(complaints(2))
+    by_count = log.checkpointer.tick()  # 9 new entries
+    log.sequencer.append(complaints(1))
+    log.clock.advance(11)
+    by_time = log.checkpointer.tick()
+
+    assert [c.size for c in (first, by_count, by_time)] == [3, 12, 15]
+    assert log.checkpointer.tick() is None
+    assert [c.size for c in log.checkpoints.between(0, 100)] == [3, 12, 15]
+
+
+def test_proofs_by_index_and_by_event_id_verify_against_the_signed_roots(log: Log) -> None:
+    leaves = log.sequencer.append(complaints(5))
+    small = log.sign_now()
+    leaves += log.sequencer.append(complaints(4))
+    large = log.sign_now()
+
+    size, proof = log.queries.inclusion_proof(log.queries.index_of(leaves[3].event_id))
+    rfc9162.verify_inclusion(3, size, leaves[3].hash, proof, large.root)
+    size2, consistency = log.queries.consistency_proof(small.size)
+    rfc9162.verify_consistency(small.size, size2, small.root, large.root, consistency)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda q: q.inclusion_proof(99), "index"),
+        (lambda q: q.inclusion_proof(0, 500), "tree_size"),
+        (lambda q: q.consistency_proof(50, 10), "size1"),
+        (lambda q: q.index_of(""), "event_id"),
+        (lambda q: q.export(1000), "since_size"),
+        (lambda q: q.erase(""), "complaint_id"),
+    ],
+)
+def test_bad_arguments_name_the_field(log: Log, call, field: str) -> None:
+    log.sequencer.append(complaints(5))
+    log.sign_now()
+
+    with pytest.raises(InvalidRequest) as raised:
+        call(log.queries)
+    assert raised.value.field == field
+
+
+def test_a_receipt_verifies_with_suara_verify_and_waits_for_a_checkpoint(log: Log) -> None:
+    leaves = log.sequencer.append(complaints(3))
+    with pytest.raises(NotFound, match="no checkpoint"):
+        log.queries.receipt(leaves[4].event_id)
+    log.sign_now()
+    late = log.sequencer.append(complaints(1))
+
+    leaf, proof = log.queries.receipt(leaves[4].event_id)
+
+    assert leaf.data == leaves[4].data
+    verified = receipts.verify(proof, leaf.data, [log.vkey], ORIGIN)
+    assert (verified.index, verified.checkpoint.size) == (4, 9)
+    with pytest.raises(NotFound, match="not yet covered"):
+        log.queries.receipt(late[0].event_id)
+
+
+def test_an_export_and_an_incremental_export_verify_with_suara_verify(log: Log, tmp_path: Path) -> None:
+    for _ in range(3):
+        log.sequencer.append(complaints(4))
+        log.sign_now()
+    first = log.export(tmp_path / "first")
+    saved = (first / "checkpoints/36.checkpoint").read_bytes()
+    for _ in range(2):
+        log.sequencer.append(complaints(5))
+        log.sign_now()
+
+    second = log.export(tmp_path / "second", since=36)
+
+    verdict = verifier.verify_bundle(first, [log.vkey])
+    assert verdict.valid, verdict.problems
+    assert (verdict.entries_verified, verdict.disclosures_verified) == (36, 60)
+    incremental = verifier.verify_bundle(second, [log.vkey], trusted_checkpoint=saved)
+    assert incremental.valid, incremental.problems
+    assert (incremental.first_index, incremental.size, incremental.entries_verified) == (36, 66, 30)
+    assert (second / "proofs/consistency-36-66.txt").exists() and (second / "frontier.txt").exists()
+
+
+def test_an_edited_leaf_in_the_store_is_named_by_the_verifier(log: Log, tmp_path: Path) -> None:
+    log.sequencer.append(complaints(4))
+    log.sign_now()
+    saved = log.export(tmp_path / "before") / "checkpoints/12.checkpoint"
+    stored = log.store._leaves[5]  # the store itself is what an insider edits
+    log.store._leaves[5] = type(stored)(**{**stored.__dict__, "data": stored.data.replace(b'"DPUPR"', b'"DLHKP"')})
+
+    verdict = verifier.verify_bundle(log.export(tmp_path / "after"), [log.vkey], trusted_checkpoint=saved.read_bytes())
+
+    assert not verdict.valid
+    assert verdict.first_problem.file == "entries.jsonl"
+
+
+def test_erasing_a_complaint_removes_its_disclosures_and_old_and_new_exports_still_verify(
+    log: Log, tmp_path: Path
+) -> None:
+    events = received(lifecycle(), first_offset=500)
+    log.sequencer.append(complaints(2) + events)
+    log.sign_now()
+    before = log.export(tmp_path / "before")
+    complaint_id = json.loads(next(log.store.leaves(6)).data)["complaint_id"]
+
+    erased = log.queries.erase(complaint_id)
+
+    after = log.export(tmp_path / "after")
+    assert erased == 5  # text, idempotency key, reason, recipient, detail
+    assert complaint_id not in (after / "disclosures.jsonl").read_text()
+    assert "Merbabu" in (before / "disclosures.jsonl").read_text()
+    for bundle_dir in (before, after):
+        verdict = verifier.verify_bundle(bundle_dir, [log.vkey])
+        assert verdict.valid, verdict.problems
+    assert verifier.verify_bundle(after, [log.vkey]).disclosures_verified == 10
+
+
+def test_the_export_ends_with_a_signed_manifest_of_every_file(log: Log) -> None:
+    log.sequencer.append(complaints(1))
+    log.sign_now()
+
+    pieces: list[Piece] = list(log.queries.export())
+
+    assert pieces[-1].path == "manifest.note"
+    assert [p.path for p in pieces[:-1]] == [
+        "VERIFY.md",
+        "checkpoints/3.checkpoint",
+        "entries.jsonl",
+        "disclosures.jsonl",
+    ]
+    body = pieces[-1].data.split(b"\n\n")[0].decode()
+    assert body.splitlines()[:3] == ["suara-audit-bundle/v1", f"origin {ORIGIN}", "range 0 3"]
