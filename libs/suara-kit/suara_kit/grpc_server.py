@@ -25,6 +25,7 @@ class Service:
 
 Check = Callable[[], None]
 LIVENESS = "liveness"
+NOT_YET = "not probed yet"
 
 
 @dataclass
@@ -60,11 +61,11 @@ class RunningServer:
     def report(self, component: str, problem: str | None) -> None:
         """Say that `component` works (None) or what is wrong with it."""
         with self._lock:
-            before = self._problems.get(component, "unknown")
+            before = self._problems.get(component, NOT_YET)
             self._problems[component] = problem
-            if problem != before:
+            if problem != before and problem != NOT_YET:
                 if problem is None:
-                    log.info("%s is up again", component, extra={"component": component})
+                    log.info("%s is up", component, extra={"component": component})
                 else:
                     log.warning("%s is down: %s", component, problem, extra={"component": component})
             self._publish()
@@ -142,7 +143,7 @@ class RunningServer:
                         self.report(component, f"{type(error).__name__}: {str(error)[:200]}")
                     self._stopping.wait(interval_seconds)
 
-        self.report(component, "not probed yet")
+        self.report(component, NOT_YET)
         threading.Thread(target=probe, name=f"watch-{component}", daemon=True).start()
 
 
