@@ -6,9 +6,10 @@ passing. Returns the event streams; the caller checks them (tests) or drives rea
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from suara_complaint import commands as c
 from suara_complaint.actors import Actor, Role
@@ -46,8 +47,10 @@ def _officer(opd: str, head: bool = False) -> Actor:
 
 
 class _Driver:
-    def __init__(self, rng: random.Random, policy: Policy, calendar: WorkingCalendar, result: SimulationResult):
-        self.rng, self.policy, self.calendar, self.result = rng, policy, calendar, result
+    def __init__(
+        self, rng: random.Random, policy: Policy, calendar: WorkingCalendar, result: SimulationResult, chaos: float
+    ):
+        self.rng, self.policy, self.calendar, self.result, self.chaos = rng, policy, calendar, result, chaos
         self.serial = 0
 
     def key(self, prefix: str) -> str:
@@ -71,11 +74,46 @@ class _Driver:
             state = self.run(state, command, now)
         return state
 
+    def any_command(self, s: ComplaintState) -> c.Command:
+        r = self.rng
+        common: dict[str, Any] = {
+            "complaint_id": s.complaint_id,
+            "actor": _any_actor(r),
+            "idempotency_key": self.key("any"),
+            "expected_version": r.choice([None, s.version, s.version - 1]),
+        }
+        opd = r.choice(OPDS)
+        text = r.choice(["", "alasan", "x" * 5000])
+        options: list[Callable[[], c.Command]] = [
+            lambda: c.AddInfo(**common, text=text),
+            lambda: c.ConfirmResolved(**common),
+            lambda: c.Reopen(**common, reason=text),
+            lambda: c.Rate(**common, score=r.randint(0, 5), comment=""),
+            lambda: c.Verify(**common, kind=r.choice(list(ResolutionKind))),
+            lambda: c.RequestInfo(**common, question=text),
+            lambda: c.Dispatch(**common, opd=opd),
+            lambda: c.Redispatch(**common, opd=opd, reason=text),
+            lambda: c.MarkDuplicate(**common, duplicate_of=r.choice([s.complaint_id, "lain"])),
+            lambda: c.Archive(**common, reason=text),
+            lambda: c.Escalate(**common, reason=text, level=r.choice(list(EscalationLevel))),
+            lambda: c.DecideOwner(**common, opd=opd, reason=text, final=r.random() < 0.5),
+            lambda: c.Acknowledge(**common),
+            lambda: c.Assign(**common, officer=r.choice(["", "budi"])),
+            lambda: c.PostFollowUp(**common, text=text),
+            lambda: c.HandBack(**common, reason=text, suggested_opd=opd),
+            lambda: c.Resolve(**common, resolution=text),
+            lambda: c.Route(**common, opd=opd, rule_id="R-ANY", reason=text),
+            lambda: c.RecordNotification(**common, opd=opd, channel="email", recipient="a@b", outcome="failed"),
+        ]
+        return r.choice(options)()
+
     def next_command(self, s: ComplaintState) -> c.Command:
         r, cid, v = self.rng, s.complaint_id, s.version
         base = _Base(complaint_id=cid, expected_version=v)
         holder = _officer(s.opd, head=r.random() < 0.2) if s.opd else _officer(r.choice(OPDS))
         other = r.choice([o for o in OPDS if o != s.opd])
+        if r.random() < self.chaos:
+            return self.any_command(s)
         # A small share of commands come from the wrong person or at the wrong time, to exercise refusals.
         if r.random() < 0.05:
             return r.choice(
@@ -240,6 +278,22 @@ class _Driver:
                 return c.Rate(**base, actor=INTEGRATOR, idempotency_key=self.key("rate"), score=r.randint(1, 4))
 
 
+def _any_actor(rng: random.Random) -> Actor:
+    opd = rng.choice(OPDS)
+    return rng.choice(
+        [
+            INTEGRATOR,
+            Actor("bot-lain", Role.INTEGRATOR),
+            COORDINATOR,
+            ROUTER,
+            NOTIFIER,
+            Actor("auditor", Role.AUDITOR),
+            _officer(opd),
+            _officer(opd, head=True),
+        ]
+    )
+
+
 def simulate(
     k: int,
     seed: int,
@@ -248,13 +302,16 @@ def simulate(
     *,
     start: datetime = datetime(2026, 3, 2, 8, 0, tzinfo=WIB),
     max_steps: int = 40,
+    chaos: float = 0.0,
+    rng: random.Random | None = None,
 ) -> SimulationResult:
     """Drive `k` complaints through random lifecycles. Each step either lets time pass (minutes to working weeks,
     so deadlines warn, breach, escalate and auto-close) and ticks the deadline clock, or has someone act. The same
-    seed gives the same streams."""
-    rng = random.Random(seed)
+    seed gives the same streams. `chaos` is the share of commands drawn from every command type and every role,
+    whatever the status (most are refused; the tests want the refusals to hold)."""
+    rng = rng or random.Random(seed)
     result = SimulationResult(streams={})
-    driver = _Driver(rng, policy, calendar, result)
+    driver = _Driver(rng, policy, calendar, result, chaos)
     for n in range(k):
         cid = f"sim-{seed}-{n:05d}"
         now = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 120))

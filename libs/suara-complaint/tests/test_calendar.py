@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from suara_complaint import WIB, HolidayFileError, HolidayKind, WorkingCalendar, load_calendar
 from suara_complaint.calendar import load_holiday_year
@@ -81,3 +83,18 @@ def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
 def test_the_project_reads_its_own_copy_of_the_calendar() -> None:
     assert CALENDAR_DIR.parts[-2:] == ("data", "calendar")
     assert "shared" not in CALENDAR_DIR.parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2027, 6, 1)),
+    hours=st.integers(0, 24 * 90),
+    minutes=st.integers(0, 59),
+)
+def test_the_indexed_arithmetic_agrees_with_walking_day_by_day(start: datetime, hours: int, minutes: int) -> None:
+    cal = load_calendar(CALENDAR_DIR)
+    begin = start.replace(tzinfo=WIB)
+    amount = timedelta(hours=hours, minutes=minutes)
+    end = cal.add_working_time(begin, amount)
+    assert end == cal._add_working_time_by_walking(begin, amount)
+    assert cal.working_time_between(begin, end) == cal._working_time_by_walking(begin, end) == amount
