@@ -15,7 +15,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +54,10 @@ RANK_MANIFEST = 3  # manifest signature, listed/unlisted files, file hashes
 
 _CHECKPOINT_NAME = re.compile(r"checkpoints/(0|[1-9][0-9]{0,19})\.checkpoint")
 _PROOF_NAME = re.compile(r"proofs/consistency-(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})\.txt")
-_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6})Z")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -554,7 +555,6 @@ class _LeafChecks:
         self.run = run
         self.origin = manifest.origin
         self.disclosures = disclosures
-        self.latest_us: int | None = None
         self.latest_text = ""
         self.latest_index = -1
         self.shift = 0  # claimed index minus position, while entries are displaced
@@ -589,9 +589,8 @@ class _LeafChecks:
     def fields(self, index: int, leaf: Any) -> None:
         if not isinstance(leaf, dict):
             raise ValueError("entry is not a JSON object")
-        for name in _REQUIRED:
-            if name not in leaf:
-                raise ValueError(f"entry has no {name!r}")
+        if not leaf.keys() >= _REQUIRED:
+            raise ValueError(f"entry has no {sorted(_REQUIRED - leaf.keys())[0]!r}")
         if leaf["format"] != LEAF_FORMAT:
             raise ValueError(f"format is {leaf['format']!r}, expected {LEAF_FORMAT!r}")
         if leaf["origin"] != self.origin:
@@ -606,70 +605,86 @@ class _LeafChecks:
                 raise ValueError(
                     f"the entry at this position says index {claimed}: an entry is missing, duplicated or moved"
                 )
-        for name in ("event_id", "event_type", "complaint_id"):
-            _expect(isinstance(leaf[name], str), f"{name} is not a string")
-        _expect(type(leaf["sequence"]) is int, "sequence is not an integer")
+        if not (type(leaf["event_id"]) is type(leaf["event_type"]) is type(leaf["complaint_id"]) is str):
+            raise ValueError("event_id, event_type and complaint_id must be strings")
+        if type(leaf["sequence"]) is not int:
+            raise ValueError("sequence is not an integer")
         status = leaf["status"]
-        if status is not None:
-            _expect(isinstance(status, dict), "status is neither null nor an object")
-            _expect(isinstance(status.get("to"), str), "status.to is not a string")
-            _expect(_str_or_null(status.get("from")), "status.from is neither a string nor null")
-        _expect(_str_or_null(leaf["opd"]), "opd is neither a string nor null")
+        if status is not None and not (
+            isinstance(status, dict) and type(status.get("to")) is str and _str_or_null(status.get("from"))
+        ):
+            raise ValueError("status is neither null nor {from: string or null, to: string}")
+        if not _str_or_null(leaf["opd"]):
+            raise ValueError("opd is neither a string nor null")
         actor = leaf["actor"]
-        _expect(isinstance(actor, dict) and isinstance(actor.get("kind"), str), "actor has no kind")
-        for name in ("id", "role", "opd"):
-            _expect(_str_or_null(actor.get(name)), f"actor.{name} is neither a string nor null")
+        if not (
+            isinstance(actor, dict)
+            and type(actor.get("kind")) is str
+            and _str_or_null(actor.get("id"))
+            and _str_or_null(actor.get("role"))
+            and _str_or_null(actor.get("opd"))
+        ):
+            raise ValueError("actor is not {kind: string, id, role, opd: string or null}")
         source = leaf["source"]
-        _expect(isinstance(source, dict) and isinstance(source.get("topic"), str), "source has no topic")
-        for name in ("partition", "offset"):
-            _expect(type(source.get(name)) is int, f"source.{name} is not an integer")
-        _expect(
-            isinstance(leaf["event_sha256"], str) and bool(_SHA256_HEX.fullmatch(leaf["event_sha256"])),
-            "event_sha256 is not 64 lowercase hex digits",
-        )
+        if not (
+            isinstance(source, dict)
+            and type(source.get("topic")) is str
+            and type(source.get("partition")) is int
+            and type(source.get("offset")) is int
+        ):
+            raise ValueError("source is not {topic: string, partition: integer, offset: integer}")
+        sha = leaf["event_sha256"]
+        if type(sha) is not str or not _SHA256_HEX.fullmatch(sha):
+            raise ValueError("event_sha256 is not 64 lowercase hex digits")
         commitments = leaf["commitments"]
-        _expect(isinstance(commitments, dict), "commitments is not an object")
-        for name, value in commitments.items():
-            _expect(
-                isinstance(value, str) and len(value) == 43, f"commitment for {name!r} is not a SHA-256 in base64url"
-            )
-        _expect(isinstance(leaf["payload"], dict), "payload is not an object")
-        if leaf["occurred_at"] is not None:
-            _microseconds(leaf["occurred_at"], "occurred_at")
-        recorded = _microseconds(leaf["recorded_at"], "recorded_at")
-        if self.latest_us is not None and recorded < self.latest_us - self.run.tolerance_us:
-            behind = (self.latest_us - recorded) / 1_000_000
+        if not isinstance(commitments, dict) or not all(type(c) is str and len(c) == 43 for c in commitments.values()):
+            raise ValueError("commitments is not an object of base64url SHA-256 commitments")
+        if not isinstance(leaf["payload"], dict):
+            raise ValueError("payload is not an object")
+        occurred = leaf["occurred_at"]
+        if occurred is not None:
+            _microseconds(occurred, "occurred_at")
+        recorded = leaf["recorded_at"]
+        if type(recorded) is not str or not _TIME.fullmatch(recorded):
+            raise ValueError(f"recorded_at {recorded!r} is not RFC 3339 UTC with microseconds and Z")
+        # Fixed-width UTC times compare as strings; the arithmetic is only needed when time goes backwards.
+        if recorded >= self.latest_text:
+            _microseconds(recorded, "recorded_at")
+            self.latest_text, self.latest_index = recorded, index
+            return
+        behind_us = _microseconds(self.latest_text, "recorded_at") - _microseconds(recorded, "recorded_at")
+        if behind_us > self.run.tolerance_us:
             self.run.problem(
                 ENTRIES,
-                f"recorded_at {leaf['recorded_at']} is {behind:.6f} s before {self.latest_text} (index "
+                f"recorded_at {recorded} is {behind_us / 1_000_000:.6f} s before {self.latest_text} (index "
                 f"{self.latest_index}), beyond the tolerance of {self.run.tolerance_us / 1_000_000:g} s",
                 index,
             )
-        if self.latest_us is None or recorded > self.latest_us:
-            self.latest_us, self.latest_text, self.latest_index = recorded, leaf["recorded_at"], index
 
     def finish(self) -> None:
         # Disclosures whose entry never came (a truncated file) are reported with that entry; nothing else to do.
         self.disclosures.clear()
 
 
-_REQUIRED = (
-    "format",
-    "origin",
-    "index",
-    "event_id",
-    "event_type",
-    "complaint_id",
-    "sequence",
-    "status",
-    "opd",
-    "actor",
-    "occurred_at",
-    "recorded_at",
-    "source",
-    "event_sha256",
-    "commitments",
-    "payload",
+_REQUIRED = frozenset(
+    (
+        "format",
+        "origin",
+        "index",
+        "event_id",
+        "event_type",
+        "complaint_id",
+        "sequence",
+        "status",
+        "opd",
+        "actor",
+        "occurred_at",
+        "recorded_at",
+        "source",
+        "event_sha256",
+        "commitments",
+        "payload",
+    )
 )
 
 
@@ -681,28 +696,18 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
-
-
 def _str_or_null(value: object) -> bool:
     return value is None or isinstance(value, str)
 
 
 def _microseconds(value: object, name: str) -> int:
-    if not isinstance(value, str):
-        raise ValueError(f"{name} is not a string")
-    m = _TIME.fullmatch(value)
-    if m is None:
+    if not isinstance(value, str) or not _TIME.fullmatch(value):
         raise ValueError(f"{name} {value!r} is not RFC 3339 UTC with microseconds and Z")
     try:
-        y, mo, d, h, mi, sec, us = (int(g) for g in m.groups())
-        moment = datetime(y, mo, d, h, mi, sec, us, tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
     except ValueError as e:
         raise ValueError(f"{name} {value!r} is not a valid time: {e}") from e
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 def _parse_manifest(text: bytes) -> _Manifest:

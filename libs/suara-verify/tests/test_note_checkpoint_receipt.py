@@ -222,7 +222,19 @@ def test_canonical_form_matches_the_rfc8785_package(value: object) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    [b'{"b":1,"a":2}', b'{"a": 2}', b'{"a":2.0}', b'{"a":"\\u0041"}', b'{"a":1,"a":1}', b'{"a":NaN}', b'{"a":1e2}'],
+    [
+        b'{"b":1,"a":2}',
+        b'{"a": 2}',
+        b'{"a":2.0}',
+        b'{"a":"\\u0041"}',
+        b'{"a":1,"a":1}',
+        b'{"a":NaN}',
+        b'{"a":1e2}',
+        b'{"a":-0}',
+        b"[9007199254740993]",
+        '{"\ufffd":1,"\U0001f600":2}'.encode(),  # code point order; RFC 8785 sorts UTF-16 units
+        b"[1" + b"0" * 400 + b"]",
+    ],
 )
 def test_non_canonical_json_is_told_apart(line: bytes) -> None:
     with pytest.raises(jcs.NotCanonical):
