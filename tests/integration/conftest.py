@@ -71,6 +71,8 @@ def stack(infra: Infra) -> Iterator[Stack]:
         "SUARA_ROUTER_HEALTH_LISTEN": ADDRESSES["router"],
         "SUARA_NOTIFIER_HEALTH_LISTEN": ADDRESSES["notifier"],
         "SUARA_AUDIT_LISTEN": ADDRESSES["audit"],
+        "SUARA_AUDIT_CHECKPOINT_INTERVAL_S": "1",
+        "SUARA_AUDIT_LEASE_TTL_S": "6",
         "SUARA_LOG_LEVEL": "INFO",
     }
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_url, tz_aware=True)

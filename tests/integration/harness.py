@@ -114,6 +114,30 @@ class Stack:
         return [p.read_text(errors="replace") for p in folder.iterdir()] if folder.exists() else []
 
 
+def audit_vkey() -> str:
+    """The verifier key of the test stack's audit log (suara-stack made the key on start)."""
+    return (STATE / "keys" / "audit.key.vkey").read_text().strip()
+
+
+def audit_settled(stack: Stack, timeout: float = 120) -> int:
+    """Wait until the events topic is quiet and the audit log's latest checkpoint covers every entry; its size."""
+    from suara.v1 import audit_pb2, audit_pb2_grpc
+
+    stack.quiesce()
+    with grpc.insecure_channel(ADDRESSES["audit"]) as channel:
+        stub = audit_pb2_grpc.AuditServiceStub(channel)
+
+        def covered() -> int:
+            head = stack.database.audit_sequencer.find_one({"_id": "sequencer"})
+            try:
+                size = stub.GetCheckpoint(audit_pb2.GetCheckpointRequest(), timeout=10).tree_size
+            except grpc.RpcError:
+                return 0
+            return size if head and size == head["size"] else 0
+
+        return wait_until(covered, timeout, "the audit log's checkpoint to cover every entry")
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from harness import ADDRESSES, REPO, Stack, submit, trace_types, wait_until
+from harness import ADDRESSES, REPO, Stack, audit_settled, audit_vkey, submit, trace_types, wait_until
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc, events_pb2
 from suara_cli.main import main as suara
@@ -52,12 +53,12 @@ def test_200_concurrent_complaints_are_routed_notified_and_audited(
     for receipt in receipts:
         assert sum(receipt.tracking_number in m for m in mails) == 1, f"one alert mail for {receipt.tracking_number}"
 
-    stack.quiesce()
+    audit_settled(stack)
     out = tmp_path / "export"
     assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(out)]) == 0
-    assert suara(["audit", "verify", str(out)]) == 0
-    assert "intact" in capsys.readouterr().out
-    logged = {line.split('"event_id": "')[1].split('"')[0] for line in (out / "entries.jsonl").read_text().splitlines()}
+    assert suara(["audit", "verify", str(out), "--vkey", audit_vkey()]) == 0
+    assert "VALID" in capsys.readouterr().out
+    logged = {json.loads(line)["event_id"] for line in (out / "entries.jsonl").read_text().splitlines()}
     for receipt in receipts:
         trace = complaints.TraceComplaint(complaints_pb2.TraceComplaintRequest(reference=receipt.complaint_id))
         assert {e.event_id for e in trace.events} <= logged

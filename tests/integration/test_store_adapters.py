@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from audit_log_contract import AuditLogContract
 from harness import Infra
 from journal_contract import JournalContract
 from pymongo import MongoClient
+from store_contract import CheckpointStoreContract, DisclosureStoreContract, LogStoreContract
 
-from suara_audit.adapters.audit_log import MongoAuditLog
-from suara_audit.domain.chain import Received, RecordIndex
+from suara_audit.adapters.checkpoints import MongoCheckpointStore
+from suara_audit.adapters.disclosures import MongoDisclosureStore
+from suara_audit.adapters.log_store import MongoLogStore
 from suara_intake.adapters.timeline import MongoTimeline
 from suara_kit.events import Actor, ActorKind, ComplaintRouted, ComplaintSubmitted, Event, Priority, SourceChannel
 from suara_kit.journal import MongoJournal
@@ -39,47 +40,18 @@ class TestMongoJournal(JournalContract):
         return journal
 
 
-class TestMongoAuditLog(AuditLogContract):
+class TestMongoAuditStores(LogStoreContract, CheckpointStoreContract, DisclosureStoreContract):
     @pytest.fixture
-    def audit_log(self, database: Any) -> MongoAuditLog:
-        audit_log = MongoAuditLog(database)
-        audit_log.ensure_indexes()
-        return audit_log
+    def log_store(self, database: Any) -> MongoLogStore:
+        return MongoLogStore(database)
 
+    @pytest.fixture
+    def checkpoint_store(self, database: Any) -> MongoCheckpointStore:
+        return MongoCheckpointStore(database)
 
-def received(event_id: str, position_hint: int) -> Received:
-    return Received(
-        b"record-%d" % position_hint,
-        RecordIndex(event_id, str(uuid.uuid4()), 1, "ComplaintSubmitted"),
-        "t",
-        0,
-        position_hint,
-    )
-
-
-def test_the_audit_log_finds_its_head_again_after_a_restart_past_the_hint(database: Any) -> None:
-    first = MongoAuditLog(database)
-    first.ensure_indexes()
-    for n in range(1, MongoAuditLog.HINT_EVERY + 8):
-        first.append(received(str(uuid.uuid4()), n), datetime.now(UTC))
-
-    restarted = MongoAuditLog(database)
-    head = restarted.head()
-    assert head is not None and head.position == MongoAuditLog.HINT_EVERY + 7
-    entry = restarted.append(received(str(uuid.uuid4()), 99), datetime.now(UTC))
-    assert entry is not None and entry.position == head.position + 1 and entry.previous_hash == head.entry_hash
-
-
-def test_an_entry_whose_index_document_was_lost_in_a_crash_is_not_logged_twice(database: Any) -> None:
-    audit_log = MongoAuditLog(database)
-    audit_log.ensure_indexes()
-    event_id = str(uuid.uuid4())
-    audit_log.append(received(event_id, 1), datetime.now(UTC))
-    database["audit_log_events"].delete_one({"_id": event_id})  # as if the writer died before writing it
-
-    assert MongoAuditLog(database).append(received(event_id, 1), datetime.now(UTC)) is None
-    assert database["audit_log"].count_documents({}) == 1
-    assert database["audit_log_events"].find_one({"_id": event_id})["position"] == 1
+    @pytest.fixture
+    def disclosure_store(self, database: Any) -> MongoDisclosureStore:
+        return MongoDisclosureStore(database)
 
 
 def _event(complaint_id: str, sequence: int, payload: Any) -> Event:

@@ -23,7 +23,6 @@ from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
 from suara_kit.kafka import DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
 
 log = logging.getLogger(__name__)
-GROUP = "suara-audit"
 
 
 def note_signer(settings: AuditSettings) -> NoteSigner:
@@ -61,8 +60,8 @@ def run(settings: AuditSettings) -> None:
     worker = SequencerWorker(
         sequencer=sequencer,
         checkpointer=checkpointer,
-        make_consumer=lambda: make_consumer(common.kafka_bootstrap, GROUP, common.events_topic),
-        dead_letters=DeadLetters(producer, common.deadletter_topic, GROUP),
+        make_consumer=lambda: make_consumer(common.kafka_bootstrap, settings.consumer_group, common.events_topic),
+        dead_letters=DeadLetters(producer, common.deadletter_topic, settings.consumer_group),
         lease_ttl_s=settings.lease_ttl_s,
     )
     queries = AuditQueries(store=store, checkpoints=checkpoints, disclosures=disclosures, signer=signer)

@@ -19,6 +19,7 @@ class AuditSettings:
     checkpoint_every: int
     checkpoint_interval_s: int
     lease_ttl_s: int
+    consumer_group: str
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> AuditSettings:
@@ -39,4 +40,6 @@ class AuditSettings:
             checkpoint_every=env.integer("SUARA_AUDIT_CHECKPOINT_EVERY", 1000, minimum=1),
             checkpoint_interval_s=env.integer("SUARA_AUDIT_CHECKPOINT_INTERVAL_S", 10, minimum=1),
             lease_ttl_s=env.integer("SUARA_AUDIT_LEASE_TTL_S", 15, minimum=3),
+            # One group per log: a second log (another database) over the same topic needs its own group.
+            consumer_group=env.text("SUARA_AUDIT_CONSUMER_GROUP", "suara-audit"),
         )
