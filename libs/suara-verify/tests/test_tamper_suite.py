@@ -505,3 +505,17 @@ def test_vkeys_may_come_from_a_file(verify: Verify, bundle: Path, key: Key, tmp_
     keys.write_text(f"# Suara audit log\n{Key('retired.example').vkey}\n{key.vkey}\n")
     code, out = verify(bundle, "--vkey", keys)
     assert code == 0, out
+
+
+def test_the_console_script_exits_with_the_verdict(pristine: Path, key: Key, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def run(*args: str | Path) -> int:
+        return subprocess.run([sys.executable, "-m", "suara_verify", *map(str, args)], capture_output=True).returncode
+
+    assert run(pristine, "--vkey", key.vkey) == 0
+    broken = Path(shutil.copytree(pristine, tmp_path / "b"))
+    write_lines(broken, lines(broken)[:-1])
+    assert run(broken, "--vkey", key.vkey) == 1
+    assert run(tmp_path / "missing", "--vkey", key.vkey) == 2
