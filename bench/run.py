@@ -5,6 +5,9 @@ submits N complaints over gRPC from C concurrent clients, waits until every one 
 audited, reads the timestamps the system itself recorded, then runs Kafka's ProducerPerformance tool on the
 same broker. Writes bench/reports/bench-<time>.json and a latency chart next to it (SVG).
 
+Also reports the audit log's throughput and checkpoint lag (recorded -> covered by a signed checkpoint).
+`python bench/audit_verify.py` builds a 100,000-entry export bundle and times suara-verify on it.
+
 Settings: SUARA_BENCH_COMPLAINTS (default 2000), SUARA_BENCH_CONCURRENCY (default 16).
 """
 
@@ -177,15 +180,18 @@ def measure(env: dict[str, str], intake: str, n: int, concurrency: int) -> dict[
             routed_at[doc["complaint_id"]] = codec.decode(data).occurred_at.timestamp()
     audited_submitted: dict[str, float] = {}
     audited_last: dict[str, float] = {}
+    recorded: dict[int, float] = {}  # leaf index -> when the sequencer recorded it
     for doc in database.audit_log.find(
-        {"complaint_id": {"$in": ids}}, {"complaint_id": 1, "event_type": 1, "appended_at": 1}
+        {"complaint_id": {"$in": ids}}, {"complaint_id": 1, "event_type": 1, "recorded_at": 1}
     ):
-        moment = doc["appended_at"].timestamp()
+        moment = doc["recorded_at"].timestamp()
+        recorded[int(doc["_id"])] = moment
         if doc["event_type"] == "ComplaintSubmitted":
             audited_submitted[doc["complaint_id"]] = moment
         audited_last[doc["complaint_id"]] = max(moment, audited_last.get(doc["complaint_id"], 0.0))
     end = max(audited_last.values())
     pipeline_seconds = end - wall_begin
+    audit = audit_figures(database, recorded)
     return {
         "suite": "suara-bench/1",
         "when": datetime.now(UTC).isoformat(),
@@ -204,11 +210,34 @@ def measure(env: dict[str, str], intake: str, n: int, concurrency: int) -> dict[
             "events_per_second": round(3 * n / pipeline_seconds, 1),
             "note": "from the first submit until the last of the 3n events was in the audit log",
         },
+        "audit": audit,
         "latency": {
             "submit_to_routed": percentiles([routed_at[c] - started_at[c] for c in ids]),
             "submit_to_audited": percentiles([audited_submitted[c] - started_at[c] for c in ids]),
             "submit_to_fully_audited": percentiles([audited_last[c] - started_at[c] for c in ids]),
         },
+    }
+
+
+def audit_figures(database: Any, recorded: dict[int, float]) -> dict[str, Any]:
+    """The integrity log's own throughput (leaves per second while it was appending this run's events) and its
+    checkpoint lag: for each leaf, the time from being recorded to the first signed checkpoint that covers it."""
+    first, last = min(recorded.values()), max(recorded.values())
+    signed = sorted(
+        (int(d["size"]), d["signed_at"].timestamp())
+        for d in database.audit_checkpoints.find({}, {"size": 1, "signed_at": 1})
+    )
+    lags = []
+    for index, at in recorded.items():
+        covering = next((when for size, when in signed if size > index), None)
+        if covering is not None:
+            lags.append(max(0.0, covering - at))
+    return {
+        "leaves": len(recorded),
+        "leaves_per_second": round(len(recorded) / max(last - first, 1e-3), 1),
+        "checkpoints": len(signed),
+        "checkpoint_lag": percentiles(lags) if lags else None,
+        "note": "leaves_per_second: this run's leaves over the time between the first and last being recorded",
     }
 
 
@@ -284,6 +313,12 @@ def summary(report: dict[str, Any]) -> None:
     print(f"  pipeline: {report['pipeline']['events_per_second']:>8} events/s end to end")
     for name, p in report["latency"].items():
         print(f"  {name:24} p50 {p['p50_ms']:>8} ms  p95 {p['p95_ms']:>8} ms  p99 {p['p99_ms']:>8} ms")
+    audit = report["audit"]
+    lag = audit["checkpoint_lag"] or {}
+    print(
+        f"  audit log: {audit['leaves_per_second']} leaves/s, {audit['checkpoints']} checkpoints; "
+        f"checkpoint lag p50 {lag.get('p50_ms')} ms, p99 {lag.get('p99_ms')} ms"
+    )
     base = report["kafka_baseline"]
     print(
         f"  Kafka ProducerPerformance: {base['records_per_second']:,.0f} records/s; "
