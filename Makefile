@@ -14,7 +14,7 @@ STACK := deploy/local/bin/suara-stack
 
 GRPCURL_VERSION := v1.9.4
 
-.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench clean
+.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench clean train-routing eval-routing
 
 help:
 	@echo "make run      start Kafka, FerretDB, a local mail sink and the four services (and leave them running)"
@@ -92,6 +92,14 @@ stop:
 status:
 	$(STACK) status
 	$(INFRA) status
+
+# Text routing (issue 7). The model is committed (docs/decisions/0070); train-routing rebuilds it from the corpus
+# (same corpus -> same SHA-256), eval-routing measures it on the test split and writes docs/routing/.
+train-routing: install
+	$(PY) -m suara_routing.tools --data data/kota-kediri train
+
+eval-routing: install
+	$(PY) -m suara_routing.tools --data data/kota-kediri eval --out docs/routing
 
 bench: install infra-install
 	$(PY) bench/run.py

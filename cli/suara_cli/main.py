@@ -11,7 +11,7 @@ from datetime import timedelta, timezone
 import grpc
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc
-from suara_cli import audit
+from suara_cli import audit, classify
 from suara_kit.codec import channel_to_proto, from_proto
 from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event, SourceChannel, StaffNotified
 
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     trace.add_argument("reference", metavar="ID-OR-TRACKING-NUMBER")
 
     audit.add_parsers(commands)
+    classify.add_parser(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             return _submit(args)
         if args.command == "trace":
             return _trace(args)
+        if args.command == "classify":
+            return classify.run(args)
         return audit.run(args)
     except grpc.RpcError as error:
         print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Text routing for Suara: from a complaint's words to its category, agency, emergency lane, area and duplicates."""

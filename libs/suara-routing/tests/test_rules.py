@@ -1,0 +1,91 @@
+"""Area, emergency and outside-authority rules read the normalised text."""
+
+from __future__ import annotations
+
+import pytest
+
+from suara_routing.rules import AreaRecogniser, EmergencyLexicon, OutsideLexicon
+from suara_routing.text import normaliser
+
+normalise = normaliser()
+
+
+@pytest.fixture(scope="module")
+def areas(catalogue) -> AreaRecogniser:
+    return AreaRecogniser(catalogue, normalise)
+
+
+def test_normalisation_expands_whatsapp_abbreviations_and_javanese() -> None:
+    assert normalise("Jln rusak yg dkt Pasar, tlg diperbaiki!!") == "jalan rusak yang dekat pasar tolong diperbaiki"
+    assert normalise("Dalan bolong, kulo nyuwun tulung") == "jalan berlubang saya mohon tolong"
+    assert normalise("ibu2 tolooong") == "ibu ibu tolong"
+
+
+@pytest.mark.parametrize(
+    ("text", "kelurahan"),
+    [
+        ("Sampah numpuk di kel. Bandar Lor", "Bandar Lor"),
+        ("jalan di bandarlor rusak", "Bandar Lor"),
+        ("gang sempit di Setono Gedhong", "Setonogedong"),
+        ("warga Kelurahan Pojok mengeluh", "Pojok"),
+        ("lampu di pojok jalan mati", None),  # "pojok" without a place cue is a corner
+        ("banjir di tampurejo", "Tempurejo"),
+    ],
+)
+def test_kelurahan_are_found_by_name_alias_and_spelling(areas, text, kelurahan) -> None:
+    assert areas.find(normalise(text)).kelurahan == kelurahan
+
+
+def test_all_46_kelurahan_are_found_by_their_names(areas, catalogue) -> None:
+    for name in catalogue.kelurahan:
+        assert areas.find(normalise(f"di kelurahan {name} ada masalah")).kelurahan == name
+
+
+def test_kabupaten_places_are_recognised_and_ambiguous_words_need_a_cue(areas) -> None:
+    assert areas.find(normalise("Jalan rusak dekat Simpang Lima Gumul")).kabupaten_place == "Simpang Lima Gumul"
+    assert areas.find(normalise("lampu mati di Kec. Gurah")).kabupaten_place == "Gurah"
+    assert areas.find(normalise("jalan di pare berlubang")).kabupaten_place == "Pare"
+    assert areas.find(normalise("harga pare dan terong naik")).kabupaten_place is None
+    assert areas.find(normalise("sampah di Desa Sumberejo")).kabupaten_place == "Desa Sumberejo"
+    assert areas.find(normalise("jalan kecamatan mojoroto")).kecamatan == "Mojoroto"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("rumah terbakar api membesar", "kebakaran"),
+        ("ada ulo mlebu omah", "hewan_liar"),
+        ("pohon tumbang menutup jalan sekarang", "bencana_pohon_tumbang"),
+        ("anak hanyut di sungai brantas", "penyelamatan"),
+        ("tabrakan motor korban luka", "kecelakaan"),
+    ],
+)
+def test_emergency_words_are_recognised_by_kind(text, kind) -> None:
+    assert EmergencyLexicon().kinds(normalise(text))[:1] == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pohon rawan tumbang mohon dipangkas", "jalan berlubang sebelum ada kecelakaan", "naik kereta api ke surabaya"],
+)
+def test_words_that_say_it_has_not_happened_are_not_an_emergency(text) -> None:
+    assert EmergencyLexicon().kinds(normalise(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        ("listrik padam sejak pagi", "PLN"),
+        ("jalan nasional berlubang", "BBPJN_JATIM_BALI"),
+        ("pungutan di SMAN 2 mahal", "PROV_JATIM_DINDIK"),
+        ("palang pintu kereta rusak", "KAI_DAOP7"),
+        ("sertifikat tanah belum jadi di BPN", "BPN_KOTA_KEDIRI"),
+        ("antrean daftar nikah di KUA lama", "KEMENAG_KOTA_KEDIRI"),
+    ],
+)
+def test_outside_authority_words_name_their_agency(text, agency) -> None:
+    assert agency in OutsideLexicon().agencies(normalise(text))
+
+
+def test_a_speed_bump_is_not_the_police() -> None:
+    assert OutsideLexicon().agencies(normalise("polisi tidur terlalu tinggi")) == set()
