@@ -519,3 +519,21 @@ def test_the_console_script_exits_with_the_verdict(pristine: Path, key: Key, tmp
     write_lines(broken, lines(broken)[:-1])
     assert run(broken, "--vkey", key.vkey) == 1
     assert run(tmp_path / "missing", "--vkey", key.vkey) == 2
+
+
+def test_a_flipped_proof_from_the_trusted_checkpoint(verify: Verify, key: Key, tmp_path: Path) -> None:
+    log = Log([key])
+    log.extend(16)
+    log.sign_checkpoint()
+    first = log.export(tmp_path / "first")
+    log.extend(20)
+    second = log.export(tmp_path / "second", first_index=24, since=16)
+    proof = second / "proofs/consistency-16-36.txt"
+    hashes = [base64.b64decode(x) for x in proof.read_bytes().splitlines()]
+    hashes[-1] = bytes(32)
+    proof.write_bytes(hash_lines(hashes))
+    write_manifest(second, log.origin, 24, log.size, [key])
+    problem = first_problem(
+        verify, second, "--vkey", key.vkey, "--trusted-checkpoint", first / "checkpoints/16.checkpoint"
+    )
+    assert problem["file"] == "proofs/consistency-16-36.txt"
