@@ -60,7 +60,9 @@ class SubmitComplaintRequest(_message.Message):
     text: _builtins.str
     """10 to 4000 characters."""
     category: _builtins.str
-    """Category code, e.g. "jalan_rusak"."""
+    """Optional category code, e.g. "jalan_rusak"; when given it must be a catalogue code. Leave it empty when the
+    door has no operator to choose one: the router reads the text and proposes the category.
+    """
     kelurahan: _builtins.str
     """Kelurahan name ("Mrican"), alias, or Kemendagri code ("35.71.01.1008")."""
     anonymous: _builtins.bool

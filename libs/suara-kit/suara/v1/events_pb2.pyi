@@ -8,9 +8,11 @@ the audit log hashes byte for byte. Fields are only ever added; a breaking chang
 schema_version (decoders upcast old versions) or a new package (suara.v2).
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
@@ -113,6 +115,27 @@ NOTIFICATION_OUTCOME_DELIVERED: NotificationOutcome.ValueType  # 1
 NOTIFICATION_OUTCOME_FAILED: NotificationOutcome.ValueType  # 2
 """The channel refused it permanently (unknown recipient, no contact for the OPD)."""
 Global___NotificationOutcome: _TypeAlias = NotificationOutcome  # noqa: Y015
+
+class _CategorySource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CategorySourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CategorySource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CATEGORY_SOURCE_UNSPECIFIED: _CategorySource.ValueType  # 0
+    CATEGORY_SOURCE_GIVEN: _CategorySource.ValueType  # 1
+    """The integrator chose the category."""
+    CATEGORY_SOURCE_PROPOSED: _CategorySource.ValueType  # 2
+    """No category was given: the classifier proposed it."""
+
+class CategorySource(_CategorySource, metaclass=_CategorySourceEnumTypeWrapper): ...
+
+CATEGORY_SOURCE_UNSPECIFIED: CategorySource.ValueType  # 0
+CATEGORY_SOURCE_GIVEN: CategorySource.ValueType  # 1
+"""The integrator chose the category."""
+CATEGORY_SOURCE_PROPOSED: CategorySource.ValueType  # 2
+"""No category was given: the classifier proposed it."""
+Global___CategorySource: _TypeAlias = CategorySource  # noqa: Y015
 
 @_typing.final
 class Actor(_message.Message):
@@ -230,7 +253,9 @@ class ComplaintSubmitted(_message.Message):
     """Human tracking number given to the citizen, e.g. "KDR-2611-7Q4M-9XHD"."""
     text: _builtins.str
     category: _builtins.str
-    """Category code from the catalogue, e.g. "jalan_rusak"."""
+    """Category code from the catalogue, e.g. "jalan_rusak"; empty when the integrator gave none (the router then
+    proposes one from the text: ComplaintRouted.category).
+    """
     kelurahan_code: _builtins.str
     """Kemendagri code of the kelurahan, e.g. "35.71.01.1008"."""
     kelurahan_name: _builtins.str
@@ -275,6 +300,23 @@ class ComplaintRouted(_message.Message):
     DUE_AT_FIELD_NUMBER: _builtins.int
     RULE_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    ROUTING_MODEL_VERSION_FIELD_NUMBER: _builtins.int
+    CONFIDENCE_FIELD_NUMBER: _builtins.int
+    ALTERNATIVES_FIELD_NUMBER: _builtins.int
+    TOP_TERMS_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    CATEGORY_SOURCE_FIELD_NUMBER: _builtins.int
+    CLASSIFIER_CATEGORY_FIELD_NUMBER: _builtins.int
+    EMERGENCY_FIELD_NUMBER: _builtins.int
+    EMERGENCY_KIND_FIELD_NUMBER: _builtins.int
+    RESPONDERS_FIELD_NUMBER: _builtins.int
+    OUTSIDE_AUTHORITY_FIELD_NUMBER: _builtins.int
+    NEEDS_COORDINATOR_FIELD_NUMBER: _builtins.int
+    COORDINATOR_DESK_FIELD_NUMBER: _builtins.int
+    POSSIBLE_DUPLICATE_OF_FIELD_NUMBER: _builtins.int
+    POSSIBLE_DUPLICATE_TRACKING_NUMBER_FIELD_NUMBER: _builtins.int
+    DUPLICATE_SIMILARITY_FIELD_NUMBER: _builtins.int
+    KELURAHAN_IN_TEXT_FIELD_NUMBER: _builtins.int
     opd_code: _builtins.str
     """Agency code from the catalogue, e.g. "DPUPR"."""
     opd_name: _builtins.str
@@ -282,8 +324,51 @@ class ComplaintRouted(_message.Message):
     rule_id: _builtins.str
     """The catalogue rule that decided, e.g. "R-JALAN-01", and why, in words an operator reads."""
     reason: _builtins.str
+    routing_model_version: _builtins.str
+    """--- Text routing (issue 7). All empty/zero in events recorded before the router read the text. ---
+    The routing model that read the complaint (first 12 hex digits of its SHA-256, e.g. "48c4d13efcfa").
+    """
+    confidence: _builtins.float
+    """The classifier's confidence in the agency decision, 0..1 (for an outside matter: in that outside agency)."""
+    category: _builtins.str
+    """The category the complaint is handled under, and whether the integrator gave it or the classifier proposed it."""
+    category_source: Global___CategorySource.ValueType
+    classifier_category: _builtins.str
+    """The classifier's own top category when the integrator gave a different one (empty when they agree)."""
+    emergency: _builtins.bool
+    """Recognised as an emergency (from the category or the text): priority darurat, every responder alerted."""
+    emergency_kind: _builtins.str
+    """The emergency category that picked the responders, e.g. "kebakaran" (empty when not an emergency)."""
+    outside_authority: _builtins.str
+    """A body outside the city's authority (agency code, e.g. "PLN") the matter belongs to or must also be
+    forwarded to (the police for a traffic accident). Never dispatched to directly: the coordinator forwards.
+    """
+    needs_coordinator: _builtins.bool
+    """The coordinator's desk must act: forward an outside matter, or choose the agency when not confident."""
+    coordinator_desk: _builtins.str
+    """The agency code of the coordinator's desk that is alerted when needs_coordinator (e.g. "DISKOMINFO")."""
+    possible_duplicate_of: _builtins.str
+    """A recent complaint in the same kelurahan and category with similar text: flagged, never merged.
+    its complaint id
+    """
+    possible_duplicate_tracking_number: _builtins.str
+    duplicate_similarity: _builtins.float
+    kelurahan_in_text: _builtins.str
+    """The kelurahan recognised in the text, when it names one (may differ from the one the integrator gave)."""
     @_builtins.property
     def due_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def alternatives(self) -> _containers.RepeatedCompositeFieldContainer[Global___RoutingSuggestion]:
+        """The classifier's top three categories with the agency each leads to, best first."""
+
+    @_builtins.property
+    def top_terms(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The words that weighed most for the category, most first."""
+
+    @_builtins.property
+    def responders(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Every city agency alerted at once for an emergency (agency codes), the dispatched one first."""
+
     def __init__(
         self,
         *,
@@ -293,14 +378,58 @@ class ComplaintRouted(_message.Message):
         due_at: _timestamp_pb2.Timestamp | None = ...,
         rule_id: _builtins.str = ...,
         reason: _builtins.str = ...,
+        routing_model_version: _builtins.str = ...,
+        confidence: _builtins.float = ...,
+        alternatives: _abc.Iterable[Global___RoutingSuggestion] | None = ...,
+        top_terms: _abc.Iterable[_builtins.str] | None = ...,
+        category: _builtins.str = ...,
+        category_source: Global___CategorySource.ValueType = ...,
+        classifier_category: _builtins.str = ...,
+        emergency: _builtins.bool = ...,
+        emergency_kind: _builtins.str = ...,
+        responders: _abc.Iterable[_builtins.str] | None = ...,
+        outside_authority: _builtins.str = ...,
+        needs_coordinator: _builtins.bool = ...,
+        coordinator_desk: _builtins.str = ...,
+        possible_duplicate_of: _builtins.str = ...,
+        possible_duplicate_tracking_number: _builtins.str = ...,
+        duplicate_similarity: _builtins.float = ...,
+        kelurahan_in_text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["due_at", b"due_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["due_at", b"due_at", "opd_code", b"opd_code", "opd_name", b"opd_name", "priority", b"priority", "reason", b"reason", "rule_id", b"rule_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternatives", b"alternatives", "category", b"category", "category_source", b"category_source", "classifier_category", b"classifier_category", "confidence", b"confidence", "coordinator_desk", b"coordinator_desk", "due_at", b"due_at", "duplicate_similarity", b"duplicate_similarity", "emergency", b"emergency", "emergency_kind", b"emergency_kind", "kelurahan_in_text", b"kelurahan_in_text", "needs_coordinator", b"needs_coordinator", "opd_code", b"opd_code", "opd_name", b"opd_name", "outside_authority", b"outside_authority", "possible_duplicate_of", b"possible_duplicate_of", "possible_duplicate_tracking_number", b"possible_duplicate_tracking_number", "priority", b"priority", "reason", b"reason", "responders", b"responders", "routing_model_version", b"routing_model_version", "rule_id", b"rule_id", "top_terms", b"top_terms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ComplaintRouted: _TypeAlias = ComplaintRouted  # noqa: Y015
+
+@_typing.final
+class RoutingSuggestion(_message.Message):
+    """One suggestion of the classifier: a category, the agency it leads to, and its probability."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    OPD_CODE_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    category: _builtins.str
+    opd_code: _builtins.str
+    score: _builtins.float
+    def __init__(
+        self,
+        *,
+        category: _builtins.str = ...,
+        opd_code: _builtins.str = ...,
+        score: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "opd_code", b"opd_code", "score", b"score"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RoutingSuggestion: _TypeAlias = RoutingSuggestion  # noqa: Y015
 
 @_typing.final
 class StaffNotified(_message.Message):
