@@ -14,12 +14,14 @@ from suara.v1 import events_pb2 as pb
 from suara_kit.events import (
     Actor,
     ActorKind,
+    CategorySource,
     ComplaintRouted,
     ComplaintSubmitted,
     Event,
     NotificationOutcome,
     Payload,
     Priority,
+    RoutingSuggestion,
     SourceChannel,
     StaffNotified,
 )
@@ -56,6 +58,11 @@ _PRIORITIES = {
     Priority.DARURAT: pb.PRIORITY_DARURAT,
     Priority.TINGGI: pb.PRIORITY_TINGGI,
     Priority.NORMAL: pb.PRIORITY_NORMAL,
+}
+_CATEGORY_SOURCES = {
+    CategorySource.UNSPECIFIED: pb.CATEGORY_SOURCE_UNSPECIFIED,
+    CategorySource.GIVEN: pb.CATEGORY_SOURCE_GIVEN,
+    CategorySource.PROPOSED: pb.CATEGORY_SOURCE_PROPOSED,
 }
 _OUTCOMES = {
     NotificationOutcome.DELIVERED: pb.NOTIFICATION_OUTCOME_DELIVERED,
@@ -128,6 +135,26 @@ def to_proto(event: Event) -> pb.EventEnvelope:
                 due_at=_timestamp(payload.due_at),
                 rule_id=payload.rule_id,
                 reason=payload.reason,
+                routing_model_version=payload.routing_model_version,
+                confidence=payload.confidence,
+                alternatives=[
+                    pb.RoutingSuggestion(category=a.category, opd_code=a.opd_code, score=a.score)
+                    for a in payload.alternatives
+                ],
+                top_terms=payload.top_terms,
+                category=payload.category,
+                category_source=_CATEGORY_SOURCES[payload.category_source],
+                classifier_category=payload.classifier_category,
+                emergency=payload.emergency,
+                emergency_kind=payload.emergency_kind,
+                responders=payload.responders,
+                outside_authority=payload.outside_authority,
+                needs_coordinator=payload.needs_coordinator,
+                coordinator_desk=payload.coordinator_desk,
+                possible_duplicate_of=payload.possible_duplicate_of,
+                possible_duplicate_tracking_number=payload.possible_duplicate_tracking_number,
+                duplicate_similarity=payload.duplicate_similarity,
+                kelurahan_in_text=payload.kelurahan_in_text,
             )
         )
     else:
@@ -197,6 +224,23 @@ def from_proto(envelope: pb.EventEnvelope) -> Event:
             due_at=_moment(r.due_at),
             rule_id=r.rule_id,
             reason=r.reason,
+            routing_model_version=r.routing_model_version,
+            confidence=r.confidence,
+            alternatives=tuple(RoutingSuggestion(a.category, a.opd_code, a.score) for a in r.alternatives),
+            top_terms=tuple(r.top_terms),
+            category=r.category,
+            category_source=_reverse(_CATEGORY_SOURCES, r.category_source, "complaint_routed.category_source"),
+            classifier_category=r.classifier_category,
+            emergency=r.emergency,
+            emergency_kind=r.emergency_kind,
+            responders=tuple(r.responders),
+            outside_authority=r.outside_authority,
+            needs_coordinator=r.needs_coordinator,
+            coordinator_desk=r.coordinator_desk,
+            possible_duplicate_of=r.possible_duplicate_of,
+            possible_duplicate_tracking_number=r.possible_duplicate_tracking_number,
+            duplicate_similarity=r.duplicate_similarity,
+            kelurahan_in_text=r.kelurahan_in_text,
         )
     else:
         n = envelope.staff_notified

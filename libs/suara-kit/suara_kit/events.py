@@ -57,6 +57,19 @@ class ComplaintSubmitted:
     idempotency_key: str
 
 
+class CategorySource(StrEnum):
+    UNSPECIFIED = ""  # events recorded before the router read the text
+    GIVEN = "given"  # the integrator chose it
+    PROPOSED = "proposed"  # the classifier proposed it
+
+
+@dataclass(frozen=True)
+class RoutingSuggestion:
+    category: str
+    opd_code: str
+    score: float
+
+
 @dataclass(frozen=True)
 class ComplaintRouted:
     opd_code: str
@@ -65,6 +78,24 @@ class ComplaintRouted:
     due_at: datetime
     rule_id: str
     reason: str
+    # Text routing (issue 7): why, according to the model. Empty in events recorded before it.
+    routing_model_version: str = ""
+    confidence: float = 0.0
+    alternatives: tuple[RoutingSuggestion, ...] = ()
+    top_terms: tuple[str, ...] = ()
+    category: str = ""
+    category_source: CategorySource = CategorySource.UNSPECIFIED
+    classifier_category: str = ""  # the classifier's own top category when it disagrees with a given one
+    emergency: bool = False
+    emergency_kind: str = ""
+    responders: tuple[str, ...] = ()  # agency codes alerted at once for an emergency
+    outside_authority: str = ""  # agency code of a body outside the city's authority
+    needs_coordinator: bool = False
+    coordinator_desk: str = ""  # agency code of the desk alerted when needs_coordinator
+    possible_duplicate_of: str = ""  # complaint id
+    possible_duplicate_tracking_number: str = ""
+    duplicate_similarity: float = 0.0
+    kelurahan_in_text: str = ""
 
 
 @dataclass(frozen=True)

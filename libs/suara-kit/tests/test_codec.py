@@ -203,3 +203,40 @@ def test_the_payload_class_names_are_the_wire_event_types(event_factory) -> None
     assert envelope.event_type == "ComplaintSubmitted"
     assert envelope.WhichOneof("payload") == "complaint_submitted"
     assert isinstance(codec.decode(envelope.SerializeToString()).payload, ComplaintSubmitted)
+
+
+def test_a_text_routed_complaint_round_trips_with_the_models_reason(event_factory, routed_payload) -> None:
+    from suara_kit.events import CategorySource, RoutingSuggestion
+
+    routed = replace(
+        routed_payload,
+        routing_model_version="48c4d13efcfa",
+        confidence=0.4321,
+        alternatives=(RoutingSuggestion("listrik", "PLN", 0.61), RoutingSuggestion("pju", "DISHUB", 0.2)),
+        top_terms=("listrik", "padam"),
+        category="listrik",
+        category_source=CategorySource.PROPOSED,
+        classifier_category="pju",
+        emergency=True,
+        emergency_kind="kebakaran",
+        responders=("DAMKAR", "BPBD"),
+        outside_authority="PLN",
+        needs_coordinator=True,
+        coordinator_desk="DISKOMINFO",
+        possible_duplicate_of=str(uuid.uuid4()),
+        possible_duplicate_tracking_number="KDR-ABCDE-12345",
+        duplicate_similarity=0.91,
+        kelurahan_in_text="Mrican",
+    )
+    event = event_factory(routed, sequence=2)
+
+    assert codec.decode(codec.encode(event)) == event
+
+
+def test_a_routed_event_recorded_before_text_routing_decodes_with_empty_routing_fields(
+    event_factory, routed_payload
+) -> None:
+    decoded = codec.decode(codec.encode(event_factory(routed_payload, sequence=2))).payload
+
+    assert isinstance(decoded, ComplaintRouted)
+    assert (decoded.routing_model_version, decoded.alternatives, decoded.needs_coordinator) == ("", (), False)
