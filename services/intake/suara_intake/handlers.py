@@ -59,7 +59,7 @@ def submit_complaint(
             payload=ComplaintSubmitted(
                 tracking_number=tracking_number,
                 text=complaint.text,
-                category=complaint.category.code,
+                category=complaint.category.code if complaint.category else "",
                 kelurahan_code=complaint.kelurahan.code,
                 kelurahan_name=complaint.kelurahan.name,
                 kecamatan_name=complaint.kelurahan.kecamatan,
@@ -92,7 +92,7 @@ def _ensure_same_complaint(complaint: ValidComplaint, earlier: Event, complaint_
     same = (
         isinstance(payload, ComplaintSubmitted)
         and payload.text == complaint.text
-        and payload.category == complaint.category.code
+        and payload.category == (complaint.category.code if complaint.category else "")
         and payload.kelurahan_code == complaint.kelurahan.code
         and payload.anonymous == complaint.anonymous
     )

@@ -59,6 +59,21 @@ def test_submitting_publishes_exactly_one_complaint_submitted_at_sequence_1(wire
     assert wired.journal.unpublished() == []
 
 
+def test_a_complaint_without_a_category_is_recorded_with_an_empty_one_for_the_router(wired, command) -> None:
+    wired.intake.submit(command(category=""), "request-1")
+
+    (event,) = wired.published_events()
+    assert isinstance(event.payload, ComplaintSubmitted)
+    assert event.payload.category == ""
+
+
+def test_the_same_key_without_then_with_a_category_is_refused_as_reused(wired, command) -> None:
+    wired.intake.submit(command(category=""), "request-1")
+
+    with pytest.raises(IdempotencyKeyReused):
+        wired.intake.submit(command(), "request-2")
+
+
 def test_the_same_request_again_is_a_replay_that_publishes_nothing_new(wired, command) -> None:
     first = wired.intake.submit(command(), "request-1")
 

@@ -27,7 +27,6 @@ INVALID = [
     ("text", {"text": " \n\t "}, "required"),
     ("text", {"text": "Jalan rus"}, "too short (9 characters, at least 10)"),
     ("text", {"text": "x" * (TEXT_MAX + 1)}, "too long (4001 characters, at most 4000)"),
-    ("category", {"category": ""}, "required"),
     ("category", {"category": "jalan_berlubang"}, "unknown category 'jalan_berlubang'"),
     ("kelurahan", {"kelurahan": ""}, "required"),
     ("kelurahan", {"kelurahan": "Atlantis"}, "unknown kelurahan 'Atlantis'"),
@@ -75,6 +74,11 @@ def test_text_of_exactly_the_limits_is_accepted(catalogue, command) -> None:
 
 def test_category_codes_are_matched_ignoring_case_and_surrounding_spaces(catalogue, command) -> None:
     assert validate(command(category=" JALAN_RUSAK "), catalogue).category.code == "jalan_rusak"
+
+
+@pytest.mark.parametrize("category", ["", "   "])
+def test_a_complaint_without_a_category_is_accepted_for_the_router_to_propose_one(catalogue, command, category) -> None:
+    assert validate(command(category=category), catalogue).category is None
 
 
 @pytest.mark.parametrize("reference", ["Kel. Mrican", "kelurahan mrican", "MRICAN", "35.71.01.1008"])

@@ -101,7 +101,7 @@ class ReporterContact:
 class SubmitComplaint:
     idempotency_key: str
     text: str
-    category: str
+    category: str  # "" when the integrator gives none: the router proposes one from the text
     kelurahan: str
     source_channel: SourceChannel | None
     anonymous: bool = False
@@ -114,7 +114,7 @@ class SubmitComplaint:
 class ValidComplaint:
     idempotency_key: str
     text: str
-    category: Category
+    category: Category | None  # None: not given, the router proposes it
     kelurahan: Kelurahan
     source_channel: SourceChannel
     anonymous: bool
@@ -137,12 +137,14 @@ def validate(command: SubmitComplaint, catalogue: IntakeCatalogue) -> ValidCompl
         raise InvalidComplaint("text", f"too short ({len(text)} characters, at least {TEXT_MIN})")
     if len(text) > TEXT_MAX:
         raise InvalidComplaint("text", f"too long ({len(text)} characters, at most {TEXT_MAX})")
+    # Optional: many doors (WhatsApp, SMS, the SP4N-LAPOR! bridge) have nobody to choose a code. When given, it
+    # must be a catalogue code.
     category_code = command.category.strip()
-    if not category_code:
-        raise InvalidComplaint("category", "required")
-    category = catalogue.categories.get(category_code.lower()) if len(category_code) <= NAME_MAX else None
-    if category is None:
-        raise InvalidComplaint("category", f"unknown category {quoted(command.category)}")
+    category = None
+    if category_code:
+        category = catalogue.categories.get(category_code.lower()) if len(category_code) <= NAME_MAX else None
+        if category is None:
+            raise InvalidComplaint("category", f"unknown category {quoted(command.category)}")
     if not command.kelurahan.strip():
         raise InvalidComplaint("kelurahan", "required (a Kota Kediri kelurahan name or Kemendagri code)")
     kelurahan = catalogue.gazetteer.find(command.kelurahan) if len(command.kelurahan) <= NAME_MAX else None
