@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import subprocess
 import threading
 import time
-from collections import Counter
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 import pytest
-from harness import ADDRESSES, REPO, Stack, submit, trace_types, wait_until
+from harness import ADDRESSES, REPO, Stack, audit_settled, audit_vkey, submit, trace_types, wait_until
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from suara.v1 import complaints_pb2_grpc
@@ -17,44 +22,82 @@ from suara_cli.main import main as suara
 
 pytestmark = pytest.mark.integration
 FLOW = ["ComplaintSubmitted", "ComplaintRouted", "StaffNotified"]
+# What a caller may be told while a service restarts: try again with the same key.
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
+
+
+@dataclass
+class Submitted:
+    complaint_id: str
+    tracking_number: str
 
 
 def submit_in_background(
     stub: complaints_pb2_grpc.ComplaintServiceStub, count: int, pause: float
-) -> tuple[list[str], threading.Thread]:
-    ids: list[str] = []
+) -> tuple[list[Submitted], threading.Thread]:
+    """Submit `count` complaints as an integrator does: each with its own key, retried with that same key until
+    intake acknowledges it (intake may be down, or answer UNAVAILABLE)."""
+    acknowledged: list[Submitted] = []
 
     def work() -> None:
         for i in range(count):
-            receipt = submit(stub, f"Pohon besar di Jl. PB Sudirman miring ke jalan, nomor {i}.", "pohon", "Kemasan")
-            ids.append(receipt.complaint_id)
+            key = f"it-resilience-{uuid.uuid4()}"
+            text = f"Pohon besar di Jl. PB Sudirman miring ke jalan, nomor {i}."
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    receipt = submit(stub, text, "pohon", "Kemasan", key=key)
+                    break
+                except grpc.RpcError as error:
+                    assert error.code() in RETRYABLE, f"{error.code()}: {error.details()}"
+                    assert time.monotonic() < deadline, f"complaint {i} not accepted in 120 s"
+                    time.sleep(0.2)
+            acknowledged.append(Submitted(receipt.complaint_id, receipt.tracking_number))
             time.sleep(pause)
 
     thread = threading.Thread(target=work)
     thread.start()
-    return ids, thread
+    return acknowledged, thread
 
 
-@pytest.mark.parametrize("victim", ["router", "audit"])
+def mails_by_tracking_number(stack: Stack) -> dict[str, list[str]]:
+    """The Message-IDs of the mails in the sink, per tracking number (taken from the subject)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for text in stack.mails():
+        mail = email.message_from_string(text, policy=email.policy.default)
+        subject = str(mail["Subject"])
+        for word in subject.split():
+            if word.startswith("KDR-"):
+                found[word].append(str(mail["Message-ID"]))
+    return found
+
+
+@pytest.mark.parametrize("victim", ["router", "audit", "intake", "notifier"])
 def test_kill_9_while_complaints_flow_loses_nothing_and_duplicates_nothing(
     stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub, victim: str, tmp_path: Path
 ) -> None:
-    ids, submitter = submit_in_background(complaints, 60, 0.05)
-    wait_until(lambda: len(ids) >= 15, 60, "the first complaints to be submitted")
+    submitted, submitter = submit_in_background(complaints, 60, 0.05)
+    wait_until(lambda: len(submitted) >= 15, 60, "the first complaints to be submitted")
     stack.kill9(victim)
-    wait_until(lambda: len(ids) >= 35, 60, "more complaints to be submitted while the victim is down")
+    if victim == "intake":
+        time.sleep(3)  # the submitter keeps retrying against a dead intake meanwhile
+    else:
+        wait_until(lambda: len(submitted) >= 35, 60, "more complaints to be submitted while the victim is down")
     stack.start(victim)
-    submitter.join(timeout=120)
-    assert len(ids) == 60
+    submitter.join(timeout=180)
+    assert len(submitted) == 60
+    ids = [s.complaint_id for s in submitted]
+    assert len(set(ids)) == 60, "each acknowledged complaint is a different complaint"
 
     wait_until(lambda: all(trace_types(complaints, c) == FLOW for c in ids), 180, "every complaint to finish")
-    routed = Counter(
-        d["complaint_id"]
-        for d in stack.database.journal.find({"complaint_id": {"$in": ids}, "event_type": "ComplaintRouted"})
-    )
-    assert all(routed[c] == 1 for c in ids), "each complaint routed exactly once"
+    journal = stack.database.journal
+    for event_type in FLOW:
+        counted = Counter(
+            d["complaint_id"] for d in journal.find({"complaint_id": {"$in": ids}, "event_type": event_type})
+        )
+        assert all(counted[c] == 1 for c in ids), f"each complaint has exactly one {event_type}"
 
-    journal_ids = {d["event_id"] for d in stack.database.journal.find({"complaint_id": {"$in": ids}}, {"event_id": 1})}
+    journal_ids = {d["event_id"] for d in journal.find({"complaint_id": {"$in": ids}}, {"event_id": 1})}
     assert len(journal_ids) == 3 * len(ids)
     audit = stack.database.audit_log
 
@@ -65,9 +108,18 @@ def test_kill_9_while_complaints_flow_loses_nothing_and_duplicates_nothing(
     stack.quiesce()
     logged = audited()
     assert max(logged.values()) == 1, "no event logged twice"
+
+    mails = mails_by_tracking_number(stack)
+    for complaint in submitted:
+        message_ids = mails[complaint.tracking_number]
+        assert message_ids, f"no mail for {complaint.tracking_number}"
+        assert len(set(message_ids)) == 1, "a mail sent again carries the same Message-ID"
+        if victim != "notifier":
+            assert len(message_ids) == 1, f"{complaint.tracking_number} mailed {len(message_ids)} times"
     out = tmp_path / "export"
+    audit_settled(stack)
     assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(out)]) == 0
-    assert suara(["audit", "verify", str(out)]) == 0
+    assert suara(["audit", "verify", str(out), "--vkey", audit_vkey()]) == 0
 
 
 def test_an_undecodable_message_goes_to_the_dead_letter_topic_and_consumers_keep_going(
@@ -92,7 +144,8 @@ def test_an_undecodable_message_goes_to_the_dead_letter_topic_and_consumers_keep
                 ):
                     assert headers["suara.error_type"] == b"UndecodableEvent"
                     groups.add(headers["suara.consumer_group"].decode())
-        return groups >= {"suara-router", "suara-notifier", "suara-audit", "suara-intake-timeline"}
+        # The audit log logs what it cannot read (its hash and why) instead of dead-lettering it.
+        return groups >= {"suara-router", "suara-notifier", "suara-intake-timeline"}
 
     wait_until(dead_lettered_by_every_consumer, 60, "the bad message to be dead-lettered by all four consumers")
     consumer.close()

@@ -1,0 +1,207 @@
+"""The broker or the store stops while complaints flow: callers get UNAVAILABLE or success, health says what is
+down, and once it is back nothing acknowledged is lost, nothing is duplicated and every consumer works again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from harness import ADDRESSES, INFRA, Stack, submit, trace_types, wait_until
+
+from suara.v1 import complaints_pb2, complaints_pb2_grpc
+
+pytestmark = pytest.mark.integration
+FLOW = ["ComplaintSubmitted", "ComplaintRouted", "StaffNotified"]
+SERVICES = ("intake", "router", "notifier", "audit")
+# The services whose health watches the store and the broker (service_main.watch_infrastructure). The audit
+# service joins when its rewrite calls it; until then its recovery is checked through the audit log only.
+WATCHING = ("intake", "router", "notifier")
+# The deadline every call in the load has; an answer must come within it (UNAVAILABLE or success).
+CALL_DEADLINE = 5.0
+CLIENT = (("suara-client-id", "integration-test"),)
+
+
+@pytest.fixture(autouse=True)
+def local_infrastructure() -> None:
+    if os.environ.get("SUARA_TEST_KAFKA_BOOTSTRAP") or os.environ.get("SUARA_TEST_DOCKER") == "1":
+        pytest.skip("stops and starts the broker and store: needs the local processes suara-infra runs")
+
+
+def health(service: str, component: str = "") -> int:
+    try:
+        with grpc.insecure_channel(ADDRESSES[service]) as channel:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=component), timeout=2
+            )
+    except grpc.RpcError:
+        return -1
+    return int(reply.status)
+
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@dataclass
+class Load:
+    """Complaints submitted at a steady rate, each call with a CALL_DEADLINE; what each call was answered."""
+
+    acknowledged: dict[str, str] = field(default_factory=dict)  # key -> complaint id
+    refused: list[str] = field(default_factory=list)  # keys answered UNAVAILABLE
+    answers: Counter[str] = field(default_factory=Counter)
+    wrong: list[str] = field(default_factory=list)
+    slowest: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def run_load(stub: complaints_pb2_grpc.ComplaintServiceStub, per_second: float) -> tuple[Load, threading.Thread]:
+    load = Load()
+
+    def work() -> None:
+        while not load.stop.is_set():
+            key = f"it-outage-{uuid.uuid4()}"
+            started = time.monotonic()
+            try:
+                receipt = stub.SubmitComplaint(request(key), metadata=CLIENT, timeout=CALL_DEADLINE)
+                load.acknowledged[key] = receipt.complaint_id
+                load.answers["OK"] += 1
+            except grpc.RpcError as error:
+                load.answers[error.code().name] += 1
+                if error.code() is grpc.StatusCode.UNAVAILABLE:
+                    load.refused.append(key)
+                else:
+                    load.wrong.append(f"{error.code().name}: {error.details()}")
+            load.slowest = max(load.slowest, time.monotonic() - started)
+            load.stop.wait(max(0.0, 1 / per_second - (time.monotonic() - started)))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return load, thread
+
+
+def request(key: str) -> complaints_pb2.SubmitComplaintRequest:
+    """The same request for the same key, as a retry must be."""
+    return complaints_pb2.SubmitComplaintRequest(
+        idempotency_key=key,
+        text=f"Lampu PJU di Jl. Dhoho mati sejak kemarin malam ({key[-12:]}).",
+        category="pju",
+        kelurahan="Kemasan",
+        source_channel=2,
+    )
+
+
+def infra(stack: Stack, action: str, component: str) -> None:
+    subprocess.run([str(INFRA), action, component], env=stack.env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def restarts_the_broker(stack: Stack) -> Iterator[None]:
+    yield
+    infra(stack, "start", "kafka")  # whatever happened in the test, leave the broker running
+
+
+@pytest.fixture
+def restarts_the_store(stack: Stack) -> Iterator[None]:
+    yield
+    infra(stack, "start", "ferretdb")
+
+
+def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStub, load: Load) -> None:
+    """Every acknowledged complaint, and every refused one retried with its key, goes through exactly once."""
+    assert load.wrong == [], f"answers other than OK or UNAVAILABLE: {load.wrong[:5]}"
+    assert load.slowest < CALL_DEADLINE + 1
+    retried = {}
+    for key in load.refused:  # what an integrator does after UNAVAILABLE: the same request with the same key
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                receipt = stub.SubmitComplaint(request(key), metadata=CLIENT, timeout=30)
+                break
+            except grpc.RpcError as error:
+                assert error.code() is grpc.StatusCode.UNAVAILABLE
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+        retried[key] = receipt.complaint_id
+    ids = sorted({*load.acknowledged.values(), *retried.values()})
+    assert len(ids) == len(load.acknowledged) + len(retried), "one complaint per key"
+
+    wait_until(lambda: all(trace_types(stub, c) == FLOW for c in ids), 240, "every complaint to finish")
+    journal = stack.database.journal
+    for event_type in FLOW:
+        counted = Counter(
+            d["complaint_id"] for d in journal.find({"complaint_id": {"$in": ids}, "event_type": event_type})
+        )
+        assert all(counted[c] == 1 for c in ids), f"each complaint has exactly one {event_type}"
+    event_ids = {d["event_id"] for d in journal.find({"complaint_id": {"$in": ids}}, {"event_id": 1})}
+
+    def audited() -> Counter[str]:
+        return Counter(d["event_id"] for d in stack.database.audit_log.find({"complaint_id": {"$in": ids}}))
+
+    wait_until(lambda: set(audited()) == event_ids, 180, "every event of these complaints to be audited")
+    stack.quiesce()
+    assert max(audited().values()) == 1, "no event audited twice"
+
+    # Every consumer processes again: a fresh complaint goes all the way, quickly.
+    fresh = submit(stub, "Lampu PJU di Jl. Dhoho mati lagi setelah diperbaiki.", "pju", "Kemasan")
+    wait_until(lambda: trace_types(stub, fresh.complaint_id) == FLOW, 30, "a complaint after recovery to finish")
+
+
+def test_a_broker_outage_under_load_is_answered_unavailable_and_loses_nothing(
+    stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub, restarts_the_broker: None
+) -> None:
+    load, loader = run_load(complaints, per_second=5)
+    wait_until(lambda: load.answers["OK"] >= 15, 60, "the load to be running")
+
+    infra(stack, "stop", "kafka")
+    stopped_at = time.monotonic()
+    wait_until(lambda: health("intake", "broker") == NOT_SERVING, 30, "intake's health to report the broker down")
+    for service in WATCHING:
+        wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
+    time.sleep(max(0.0, 40 - (time.monotonic() - stopped_at)))
+    refused_during_outage = load.answers["UNAVAILABLE"]
+
+    infra(stack, "start", "kafka")
+    back_at = time.monotonic()
+    first_ok_after = load.answers["OK"]
+    wait_until(lambda: load.answers["OK"] > first_ok_after, 20, "a submit to succeed soon after the broker is back")
+    recovered_in = time.monotonic() - back_at
+    for service in SERVICES:
+        wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
+    time.sleep(5)
+    load.stop.set()
+    loader.join(timeout=30)
+
+    assert refused_during_outage > 0, "the outage was seen by callers"
+    assert recovered_in < 20
+    finish_and_check(stack, complaints, load)
+
+
+def test_a_store_outage_turns_health_not_serving_and_submits_unavailable(
+    stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub, restarts_the_store: None
+) -> None:
+    load, loader = run_load(complaints, per_second=3)
+    wait_until(lambda: load.answers["OK"] >= 5, 60, "the load to be running")
+
+    infra(stack, "stop", "ferretdb")
+    for service in WATCHING:
+        wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
+    assert health("notifier", "store") == NOT_SERVING
+    time.sleep(10)
+    infra(stack, "start", "ferretdb")
+    for service in SERVICES:
+        wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
+    time.sleep(3)
+    load.stop.set()
+    loader.join(timeout=30)
+
+    assert load.answers["UNAVAILABLE"] > 0
+    finish_and_check(stack, complaints, load)
