@@ -20,6 +20,8 @@ from suara_kit.service_main import watch_infrastructure
 from suara_router import handlers
 from suara_router.adapters.catalogue_files import load_catalogue
 from suara_router.adapters.faust_publisher import FaustEventPublisher
+from suara_router.adapters.recent_complaints import MongoRecentComplaints
+from suara_router.adapters.text_classifier import load_classifier
 from suara_router.entrypoints.faust_app import add_router_agent, make_app
 from suara_router.settings import RouterSettings
 
@@ -33,6 +35,8 @@ def utc_now() -> datetime:
 def run(settings: RouterSettings) -> None:
     common = settings.common
     catalogue = load_catalogue(settings.catalogue_dir)
+    classifier = load_classifier(settings.catalogue_dir)  # fails fast: a missing or altered model stops the start
+    log.info("routing model %s loaded from %s", classifier.version, settings.catalogue_dir / "model")
     ensure_topics(common.kafka_bootstrap, suara_topics(common))
     database = mongo.connect(common.mongo_url, common.mongo_database, "suara-router")
     journal = MongoJournal(database)
@@ -48,9 +52,16 @@ def run(settings: RouterSettings) -> None:
         return EventRecorder(journal, FaustEventPublisher(events, loop))
 
     def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Recorded | None]:
-        return functools.partial(
-            handlers.route_submitted_complaint, catalogue=catalogue, recorder=recorder(loop), clock=utc_now
+        deps = handlers.RouterDeps(
+            catalogue=catalogue,
+            classifier=classifier,
+            duplicates=classifier.duplicates,
+            recent=MongoRecentComplaints(database),
+            recorder=recorder(loop),
+            clock=utc_now,
+            coordinator_desk=classifier.coordinator_desk,
         )
+        return functools.partial(handlers.route_submitted_complaint, deps=deps)
 
     add_router_agent(app, events, dead_letters, make_handler)
 
