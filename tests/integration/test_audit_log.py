@@ -6,6 +6,7 @@ their own database, consumer group and port, over the same events topic), so the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -345,3 +346,16 @@ def test_erasing_a_complaints_data_keeps_old_and_new_exports_verifying(
     assert verify(before, vkey) == 0 and verify(after, vkey) == 0
     assert (before / "entries.jsonl").read_bytes()[:10_000] == (after / "entries.jsonl").read_bytes()[:10_000]
     assert size > 0
+
+
+def test_bytes_that_are_no_event_are_logged_with_their_hash_not_dead_lettered(stack: Stack) -> None:
+    garbage = b"\xff\x00 not an event " + uuid.uuid4().bytes
+    producer = KafkaProducer(bootstrap_servers=stack.env["SUARA_KAFKA_BOOTSTRAP"], acks="all")
+    producer.send(stack.events_topic, key=b"garbage", value=garbage).get(timeout=30)
+    producer.close()
+    digest = hashlib.sha256(garbage).hexdigest()
+
+    leaf = wait_until(lambda: stack.database.audit_log.find_one({"key": f"sha256:{digest}"}), 60, "the garbage's leaf")
+
+    logged = json.loads(leaf["data"])
+    assert logged["event_sha256"] == digest and logged["payload"]["undecodable"].startswith("not a protobuf")
