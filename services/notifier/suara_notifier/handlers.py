@@ -30,6 +30,7 @@ from suara_notifier.domain.model import (
     StaffDirectory,
     compose_alert,
     compose_escalation,
+    recipients,
 )
 
 PRODUCER = "suara-notifier"
@@ -72,27 +73,32 @@ def remember_submitted(event: Event, submitted: ComplaintSubmitted, book: Compla
 
 
 def notify_staff(event: Event, routed: ComplaintRouted, deps: NotifierDeps) -> list[Recorded]:
-    """Alert every contact of the OPD and record one StaffNotified per contact.
+    """Alert every contact of every agency the routing names (the one it is routed to, every other responder of an
+    emergency, the coordinator's desk when it must act) and record one StaffNotified per contact alerted.
 
     The delivery log is consulted before sending, so a redelivered ComplaintRouted sends nothing again; the
     one gap left is a crash between the SMTP server accepting a mail and the log saving it, where the mail is
     sent a second time (with the same Message-ID). At-least-once is the right side to err on for an alert."""
-    contacts = deps.directory.contacts_for(routed.opd_code)
     complaint = deps.book.get(event.complaint_id)
-    if not contacts:
-        missing = Contact(routed.opd_code, "", "")
-        detail = f"no contact for {routed.opd_code} in the staff directory"
-        delivery = Delivery(NotificationOutcome.FAILED, detail)
-        alert = compose_alert(complaint, event.complaint_id, routed, missing, _alert_id(event, missing))
-        return [_record(event, routed, missing, delivery, deps), *_escalate(event, routed, alert, delivery, deps)]
-    recorded = []
-    for contact in contacts:
-        alert_id = _alert_id(event, contact)
-        alert = compose_alert(complaint, event.complaint_id, routed, contact, alert_id)
-        delivery = _deliver(alert, deps)
-        recorded.append(_record(event, routed, contact, delivery, deps))
-        if delivery.outcome is NotificationOutcome.FAILED:
-            recorded += _escalate(event, routed, alert, delivery, deps)
+    recorded: list[Recorded] = []
+    for recipient in recipients(routed):
+        agency = recipient.agency
+        contacts = deps.directory.contacts_for(agency)
+        if not contacts:
+            missing = Contact(agency, "", "")
+            delivery = Delivery(NotificationOutcome.FAILED, f"no contact for {agency} in the staff directory")
+            alert_id = _alert_id(event, missing, routed)
+            alert = compose_alert(complaint, event.complaint_id, routed, missing, alert_id, recipient.purpose)
+            recorded.append(_record(event, missing, delivery, deps, alert_id))
+            recorded += _escalate(event, agency, alert, delivery, deps)
+            continue
+        for contact in contacts:
+            alert_id = _alert_id(event, contact, routed)
+            alert = compose_alert(complaint, event.complaint_id, routed, contact, alert_id, recipient.purpose)
+            delivery = _deliver(alert, deps)
+            recorded.append(_record(event, contact, delivery, deps, alert_id))
+            if delivery.outcome is NotificationOutcome.FAILED:
+                recorded += _escalate(event, agency, alert, delivery, deps)
     return recorded
 
 
@@ -119,42 +125,45 @@ def _deliver(alert: Alert, deps: NotifierDeps) -> Delivery:
     return delivery
 
 
-def _escalate(
-    event: Event, routed: ComplaintRouted, failed: Alert, delivery: Delivery, deps: NotifierDeps
-) -> list[Recorded]:
+def _escalate(event: Event, agency: str, failed: Alert, delivery: Delivery, deps: NotifierDeps) -> list[Recorded]:
     """An alert that could not be delivered is an error someone must see: logged at ERROR, and mailed to the
-    OPD's head or the complaint desk when the directory names one (each recorded as StaffNotified too)."""
+    agency's head or the complaint desk when the directory names one (each recorded as StaffNotified too)."""
     log.error(
         "alert for %s to %r failed: %s",
-        routed.opd_code,
+        agency,
         failed.to,
         delivery.detail,
         extra={"complaint_id": event.complaint_id, "event_id": event.event_id, "correlation_id": event.correlation_id},
     )
     recorded = []
-    for contact in deps.directory.escalation_for(routed.opd_code):
+    for contact in deps.directory.escalation_for(agency):
         escalation_id = derived_id(failed.message_id, "Escalated", contact.email)
-        alert = compose_escalation(failed, routed.opd_code, delivery.detail, contact, escalation_id)
+        alert = compose_escalation(failed, agency, delivery.detail, contact, escalation_id)
         outcome = _deliver(alert, deps)
         if outcome.outcome is NotificationOutcome.FAILED:
             log.error("escalation to %s failed too: %s", contact.email, outcome.detail)
-        recorded.append(_record(event, routed, contact, outcome, deps, event_id=escalation_id))
+        recorded.append(_record(event, contact, outcome, deps, escalation_id, agency=agency))
     return recorded
 
 
-def _alert_id(event: Event, contact: Contact) -> str:
-    return derived_id(event.event_id, "StaffNotified", contact.email)
+def _alert_id(event: Event, contact: Contact, routed: ComplaintRouted) -> str:
+    """Derived from the routing and the recipient, so a redelivery finds the alert it sent. An alert to the agency
+    the complaint is routed to keeps the id it had before several agencies could be alerted."""
+    if contact.agency == routed.opd_code:
+        return derived_id(event.event_id, "StaffNotified", contact.email)
+    return derived_id(event.event_id, "StaffNotified", contact.agency, contact.email)
 
 
 def _record(
     event: Event,
-    routed: ComplaintRouted,
     contact: Contact,
     delivery: Delivery,
     deps: NotifierDeps,
-    event_id: str | None = None,
+    event_id: str,
+    agency: str | None = None,
 ) -> Recorded:
-    event_id = event_id or _alert_id(event, contact)
+    """One StaffNotified for one alert: `agency` is the agency the alert was about (the contact's own, unless this
+    is an escalation to another agency's head or the complaint desk)."""
 
     def build(sequence: int) -> Event:
         return Event(
@@ -167,7 +176,7 @@ def _record(
             causation_id=event.event_id,
             producer=PRODUCER,
             payload=StaffNotified(
-                opd_code=routed.opd_code,
+                opd_code=agency or contact.agency,
                 channel=deps.channel.name,
                 recipient=contact.email,
                 outcome=delivery.outcome,
