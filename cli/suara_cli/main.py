@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
 
     submit = commands.add_parser("submit", help="submit a complaint")
     submit.add_argument("--text", required=True)
-    submit.add_argument("--category", required=True, help="category code, e.g. jalan_rusak")
+    submit.add_argument(
+        "--category", default="", help="category code, e.g. jalan_rusak (leave out: the router proposes one)"
+    )
     submit.add_argument("--kelurahan", required=True, help="kelurahan name or Kemendagri code")
     submit.add_argument("--channel", default="walk_in", choices=[c.value for c in SourceChannel])
     submit.add_argument("--key", help="idempotency key (default: a new random one)")
@@ -96,14 +98,44 @@ def _trace(args: argparse.Namespace) -> int:
         opd, detail = _describe(event)
         when = event.occurred_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
         print(f"{event.sequence:>2}  {when:19}  {event.event_type:18}  {event.actor.id[:20]:20}  {opd:16}  {detail}")
+        if isinstance(event.payload, ComplaintRouted):
+            for line in routing_reason(event.payload):
+                print(f"{'':>4}{line}")
     return 0
+
+
+def routing_reason(routed: ComplaintRouted) -> list[str]:
+    """Why the model routed as it did, in at most two lines: its reading, then the flags that matter."""
+    if not routed.routing_model_version:
+        return []  # routed before the router read the text
+    alternatives = ", ".join(f"{a.category}>{a.opd_code} {a.score:.2f}" for a in routed.alternatives)
+    reading = (
+        f"model {routed.routing_model_version}: {routed.category} ({routed.category_source.value}),"
+        f" confidence {routed.confidence:.2f}; top-3 {alternatives}"
+    )
+    if routed.top_terms:
+        reading += f"; words: {', '.join(routed.top_terms)}"
+    flags = []
+    if routed.classifier_category:
+        flags.append(f"classifier says {routed.classifier_category}")
+    if routed.emergency:
+        flags.append(f"EMERGENCY {routed.emergency_kind}: responders {', '.join(routed.responders)}")
+    if routed.outside_authority:
+        flags.append(f"OUTSIDE authority {routed.outside_authority}")
+    if routed.needs_coordinator:
+        flags.append(f"on the coordinator's desk ({routed.coordinator_desk})")
+    if routed.possible_duplicate_of:
+        reference = routed.possible_duplicate_tracking_number or routed.possible_duplicate_of
+        flags.append(f"possible duplicate of {reference} (similarity {routed.duplicate_similarity:.2f})")
+    return [reading, " | ".join(flags)] if flags else [reading]
 
 
 def _describe(event: Event) -> tuple[str, str]:
     p = event.payload
     if isinstance(p, ComplaintSubmitted):
         text = p.text if len(p.text) <= 70 else p.text[:67] + "..."
-        return "", f"[{p.category}] Kel. {p.kelurahan_name} via {p.source_channel.value}: {text}"
+        category = p.category or "no category"
+        return "", f"[{category}] Kel. {p.kelurahan_name} via {p.source_channel.value}: {text}"
     if isinstance(p, ComplaintRouted):
         due = p.due_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M")
         return p.opd_code, f"priority {p.priority.value}, due {due} WIB; {p.rule_id}: {p.reason}"

@@ -134,3 +134,76 @@ def test_trace_of_an_unknown_reference_exits_1_with_not_found(intake, capsys) ->
 
     assert code == 1
     assert capsys.readouterr().err.startswith("suara: NOT_FOUND: ")
+
+
+def test_submit_without_a_category_leaves_it_to_the_router(intake, capsys) -> None:
+    without = [arg for arg in SUBMIT if arg not in ("--category", "jalan_rusak")]
+
+    code = main(["--intake", intake.address, *without])
+
+    (event,) = [codec.decode(p.value) for p in intake.publisher.published]
+    assert code == 0
+    assert event.payload.category == ""
+
+
+def test_trace_shows_the_models_reason_and_flags_under_the_routing(intake, capsys) -> None:
+    from suara_kit.events import (
+        Actor,
+        ActorKind,
+        CategorySource,
+        ComplaintRouted,
+        Event,
+        Priority,
+        RoutingSuggestion,
+        derived_id,
+    )
+
+    main(["--intake", intake.address, *[a for a in SUBMIT if a not in ("--category", "jalan_rusak")]])
+    submitted = codec.decode(intake.publisher.published[0].value)
+    routed = Event(
+        derived_id(submitted.event_id, "ComplaintRouted"),
+        submitted.complaint_id,
+        2,
+        datetime(2026, 11, 20, 9, 0, 1, tzinfo=UTC),
+        Actor(ActorKind.SERVICE, "suara-router"),
+        submitted.correlation_id,
+        submitted.event_id,
+        "suara-router",
+        ComplaintRouted(
+            "DISKOMINFO",
+            "Dinas Komunikasi dan Informatika",
+            Priority.TINGGI,
+            datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+            "R-LISTRIK-01",
+            "Di luar kewenangan Pemkot Kediri.",
+            routing_model_version="48c4d13efcfa",
+            confidence=0.95,
+            alternatives=(RoutingSuggestion("listrik", "PLN", 0.8), RoutingSuggestion("kebakaran", "DAMKAR", 0.08)),
+            top_terms=("pln", "padam"),
+            category="listrik",
+            category_source=CategorySource.PROPOSED,
+            outside_authority="PLN",
+            needs_coordinator=True,
+            coordinator_desk="DISKOMINFO",
+            possible_duplicate_of=str(submitted.complaint_id),
+            possible_duplicate_tracking_number="KDR-T86J8-KRKAG",
+            duplicate_similarity=0.93,
+        ),
+    )
+    intake.publisher.publish(routed.complaint_id, codec.encode(routed))
+    intake.project()
+    capsys.readouterr()
+
+    assert main(["--intake", intake.address, "trace", submitted.complaint_id]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert "[no category]" in lines[2]
+    assert "ComplaintRouted" in lines[3] and "DISKOMINFO" in lines[3]
+    assert lines[4] == (
+        "    model 48c4d13efcfa: listrik (proposed), confidence 0.95; top-3 listrik>PLN 0.80, kebakaran>DAMKAR 0.08;"
+        " words: pln, padam"
+    )
+    assert lines[5] == (
+        "    OUTSIDE authority PLN | on the coordinator's desk (DISKOMINFO)"
+        " | possible duplicate of KDR-T86J8-KRKAG (similarity 0.93)"
+    )
