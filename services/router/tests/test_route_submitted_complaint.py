@@ -242,14 +242,14 @@ def test_an_emergency_is_darurat_within_minutes_and_names_every_responder_the_fi
     assert not routed.needs_coordinator
 
 
-def test_an_emergency_recognised_in_the_text_of_another_category_is_darurat_too(router) -> None:
+def test_an_emergency_recognised_in_the_text_of_another_category_is_darurat_with_its_responders(router) -> None:
     script = classification(emergency=True, emergency_kind="kecelakaan", responders=("DINKES", "DISHUB"))
 
     routed = router.route(submitted(category="jalan_rusak"), script)
 
     assert (routed.priority, routed.category) == (Priority.DARURAT, "jalan_rusak")
     assert routed.responders == ("DINKES", "DISHUB")
-    assert routed.opd_code == "DINKES"
+    assert routed.opd_code == "DPUPR"  # the given category's agency keeps it; the responders are alerted too
     assert "DINKES, DISHUB dikerahkan sekaligus" in routed.reason
 
 

@@ -85,8 +85,9 @@ def decide(
 ) -> TextRoutingDecision:
     """The decision, by these rules (decision 0080):
     - an emergency (whatever the category) is darurat, with the minute deadline; every responder the catalogue
-      names for its kind is alerted and the first one has the complaint; a body outside the city that must also
-      act (the police for an accident) is forwarded by the coordinator's desk;
+      names for its kind is alerted; the category's agency has the complaint (the first responder when that
+      agency is outside the city); a body outside the city that must also act (the police for an accident) is
+      forwarded by the coordinator's desk;
     - otherwise a complaint the classifier is not sure of, an outside matter, or a kelurahan matter without a known
       kelurahan goes to the coordinator's desk (needs_coordinator), never to a city OPD and never to "lainnya";
     - otherwise it is dispatched to the agency the catalogue's rule names.
@@ -98,13 +99,17 @@ def decide(
     responders = c.responders if c.emergency else ()
     rule_id, reason = c.rule_id, c.reason
     if c.emergency and responders:
-        agency_code = responders[0]
+        # The category's own agency keeps it (a fallen sign hit by a car stays with Dishub, with Dinkes alerted);
+        # when that agency is outside the city, the first responder takes it.
+        agency_code = responders[0] if c.outside_authority else c.opd
         needs_coordinator = c.needs_coordinator or bool(outside)
-        if c.opd != agency_code or outside:
-            names = ", ".join(responders)
+        names = ", ".join(responders)
+        if c.opd != agency_code:
             reason = f"Keadaan darurat ({c.emergency_kind}): {names} dikerahkan sekaligus."
-            if outside:
-                reason += f" Diteruskan ke {_name(catalogue, outside)} lewat meja koordinator."
+        elif c.emergency_kind != c.category:
+            reason = f"{reason} Keadaan darurat ({c.emergency_kind}) dikenali dari teks: {names} dikerahkan sekaligus."
+        if outside:
+            reason += f" Diteruskan ke {_name(catalogue, outside)} lewat meja koordinator."
     elif c.needs_coordinator:
         agency_code, needs_coordinator = coordinator_desk, True
         if not outside:
