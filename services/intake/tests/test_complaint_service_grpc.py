@@ -15,8 +15,9 @@ from suara.v1 import complaints_pb2 as api
 from suara.v1 import complaints_pb2_grpc as api_grpc
 from suara.v1 import events_pb2 as pb
 from suara_intake import bootstrap
+from suara_intake.entrypoints import grpc_api
 from suara_intake.entrypoints.grpc_api import CLIENT_ID_HEADER, ComplaintServicer, complaint_service
-from suara_kit import codec
+from suara_kit import codec, deadline
 from suara_kit.events import ActorKind
 from suara_kit.grpc_server import RunningServer, start_server
 from suara_kit.journal import InMemoryJournal
@@ -236,3 +237,37 @@ def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(
 
     assert len(wired.journal.stream(receipt.complaint_id)) == 1
     assert len(wired.publisher.published) == 1
+
+
+def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired) -> None:
+    # gRPC reports "no deadline" as an enormous time_remaining(); passed on, it overflowed the store's timers
+    # ("timestamp out of range for platform time_t") and every deadline-less submit failed.
+    intake = wired.intake
+    budgets: list[float] = []
+
+    def submit(*args):  # the adapters read the call's budget through suara_kit.deadline
+        budgets.append(deadline.remaining(default=1e12))
+        return intake.submit(*args)
+
+    running = start_server("127.0.0.1:0", [complaint_service(ComplaintServicer(submit, intake.trace))])
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{running.port}") as open_channel:
+            receipt = api_grpc.ComplaintServiceStub(open_channel).SubmitComplaint(request())  # no timeout
+    finally:
+        running.stop(grace_seconds=0)
+
+    assert receipt.tracking_number
+    assert budgets and budgets[0] <= grpc_api.MAX_BUDGET_S
+
+
+def test_a_caller_without_a_deadline_gets_unavailable_within_the_servers_budget(wired, catalogue, monkeypatch) -> None:
+    monkeypatch.setattr(grpc_api, "MAX_BUDGET_S", 1.0)
+    stalled_publisher = KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)
+    for stalled in serve(wired, catalogue, publisher=stalled_publisher):
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as raised:
+            stalled.SubmitComplaint(request())
+        took = time.monotonic() - started
+
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE, raised.value.details()
+    assert took < 5.0

@@ -47,6 +47,10 @@ UNAVAILABLE_ADVICE = {
 }
 # Of the call's deadline, the share the work may take; the rest carries the answer back.
 DEADLINE_SHARE = 0.8
+# The most any call may take, and what a caller that sets no deadline gets, so that an outage is still answered
+# (UNAVAILABLE) rather than hung. gRPC reports "no deadline" as an enormous time_remaining(), which no timer
+# downstream can represent.
+MAX_BUDGET_S = 15.0
 Rpc = TypeVar("Rpc", bound=Callable[..., Any])
 
 
@@ -56,8 +60,9 @@ def domain_errors_as_status(rpc: Rpc) -> Rpc:
     @functools.wraps(rpc)
     def answer(self: object, request: object, context: grpc.ServicerContext) -> object:
         left = context.time_remaining()
+        budget = MAX_BUDGET_S if left is None else min(left * DEADLINE_SHARE, MAX_BUDGET_S)
         try:
-            with deadline.bounded(None if left is None else left * DEADLINE_SHARE):
+            with deadline.bounded(budget):
                 return rpc(self, request, context)
         except tuple(error for error, _ in STATUS_FOR) as error:
             code = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
