@@ -83,6 +83,7 @@ run: install infra-install tools
 	@echo "  router / notifier health (gRPC): 127.0.0.1:15052 / 127.0.0.1:15053"
 	@$(STACK) env | grep -E 'KAFKA_BOOTSTRAP|MONGO_URL|SMTP_PORT|MAILDIR' | sed 's/^/  /'
 	@echo "  logs:  var/local/log/*.log    mails to OPD staff: var/local/mail/new/"
+	@echo "  audit verifier key (suara-verify --vkey): $$($(STACK) audit-vkey)"
 	@echo "Try:   $(VENV)/bin/suara submit --category jalan_rusak --kelurahan Mrican --text 'Jalan Merbabu berlubang besar'"
 	@echo "Stop:  make stop"
 

@@ -21,6 +21,7 @@ from suara_audit.settings import AuditSettings
 from suara_kit import mongo
 from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
 from suara_kit.kafka import DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
+from suara_kit.service_main import watch_infrastructure
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def run(settings: AuditSettings) -> None:
     queries = AuditQueries(store=store, checkpoints=checkpoints, disclosures=disclosures, signer=signer)
     server = start_server(settings.listen, [audit_service(AuditServicer(queries))])
     log.info("audit: sequencer %s for %s; API on %s", sequencer.owner, common.events_topic, settings.listen)
+    watch_infrastructure(server, common)
     server.mark_serving()
     thread = server.run_worker("audit-sequencer", worker.run)
     wait_for_shutdown_signal()
