@@ -109,6 +109,13 @@ class Sequencer:
             return True
 
     def _recover(self, head: Head) -> Head:
+        recovered = self._recover_leaves(head)
+        # Disclosures are written before their leaves: those beyond the recovered head belong to leaves that were
+        # never written, and the next events at those indices may have other fields (or other complaints).
+        self._disclosures.discard_from(recovered.size)
+        return recovered
+
+    def _recover_leaves(self, head: Head) -> Head:
         tail = list(self._store.leaves(head.size))
         if not tail:
             return head

@@ -181,6 +181,15 @@ class DisclosureStoreContract:
 
         assert [d.value for d in disclosure_store.between(0, 10)] == ["new"]
 
+    def test_discarding_from_an_index_deletes_the_disclosures_of_that_index_and_above(
+        self, disclosure_store: DisclosureStore
+    ) -> None:
+        disclosure_store.put([Disclosure(i, "text", b"s" * 16, f"v{i}", "c-1") for i in (8, 9, 10, 11)])
+
+        disclosure_store.discard_from(10)
+
+        assert [d.index for d in disclosure_store.between(0, 100)] == [8, 9]
+
     def test_erasing_a_complaint_deletes_its_disclosures_now_and_later(self, disclosure_store: DisclosureStore) -> None:
         disclosure_store.put(
             [Disclosure(1, "text", b"s" * 16, "a", "c-1"), Disclosure(2, "text", b"s" * 16, "b", "c-2")]

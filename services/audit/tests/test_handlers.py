@@ -247,3 +247,31 @@ def test_the_export_ends_with_a_signed_manifest_of_every_file(log: Log) -> None:
     ]
     body = pieces[-1].data.split(b"\n\n")[0].decode()
     assert body.splitlines()[:3] == ["suara-audit-bundle/v1", f"origin {ORIGIN}", "range 0 3"]
+
+
+def test_disclosures_of_an_append_that_never_completed_do_not_break_later_exports(log: Log, tmp_path: Path) -> None:
+    log.sequencer.append(complaints(1))
+    lost = received(lifecycle(), first_offset=100, partition=1)
+    other = received(lifecycle(), first_offset=200, partition=2)
+    append = log.store.append
+    log.store.append = lambda *args: (_ for _ in ()).throw(OSError("killed"))  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        log.sequencer.append(lost[::-1])  # disclosures written for indices 3..5, the leaves never
+    log.store.append = append  # type: ignore[method-assign]
+
+    restarted = log.instance("a")
+    assert restarted.acquire()
+    restarted.append(other + lost)  # the same indices now hold other events, with other fields
+    log.checkpointer = Checkpointer(
+        sequencer=restarted,
+        checkpoints=log.checkpoints,
+        signer=log.signer,
+        policy=CheckpointPolicy(1, timedelta(seconds=1)),
+        clock=log.clock,
+    )
+    assert log.checkpointer.tick() is not None
+
+    verdict = verifier.verify_bundle(log.export(tmp_path / "bundle"), [log.vkey])
+
+    assert verdict.valid, verdict.problems
+    assert verdict.disclosures_verified == 3 * 5  # text, key, reason, recipient, detail of each complaint

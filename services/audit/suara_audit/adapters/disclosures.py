@@ -33,6 +33,11 @@ class DisclosureStore(ABC):
     def erase(self, complaint_id: str, now: datetime) -> int:
         """Delete every disclosure of the complaint, now and in future. Returns how many were deleted."""
 
+    @abstractmethod
+    def discard_from(self, index: int) -> None:
+        """Delete the disclosures of indices `index` and above: left by appends whose leaves were never written
+        (the sequencer calls this after recovering the head at `index`, before it appends again)."""
+
 
 class InMemoryDisclosureStore(DisclosureStore):
     def __init__(self) -> None:
@@ -56,6 +61,11 @@ class InMemoryDisclosureStore(DisclosureStore):
             for k in doomed:
                 del self._by_key[k]
             return len(doomed)
+
+    def discard_from(self, index: int) -> None:
+        with self._lock:
+            for k in [k for k in self._by_key if k[0] >= index]:
+                del self._by_key[k]
 
 
 class MongoDisclosureStore(DisclosureStore):
@@ -85,6 +95,10 @@ class MongoDisclosureStore(DisclosureStore):
         # Tombstone first, so put() drops this complaint's disclosures from now on.
         self._erasures.update_one({"_id": complaint_id}, {"$setOnInsert": {"erased_at": now}}, upsert=True)
         return int(self._disclosures.delete_many({"complaint_id": complaint_id}).deleted_count)
+
+    def discard_from(self, index: int) -> None:
+        # A ranged delete on _id (a scan on FerretDB), run only when a sequencer takes over or recovers.
+        self._disclosures.delete_many({"_id": {"$gte": f"{index:012d}/"}})
 
 
 def _document(d: Disclosure) -> dict[str, Any]:
