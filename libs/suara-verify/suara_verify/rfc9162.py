@@ -32,6 +32,9 @@ __all__ = [
 
 def leaf_hash(data: bytes) -> bytes:
     """``SHA-256(0x00 || data)``: the hash of one leaf's exact bytes."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        # bytes(5) is five zero bytes and bytes("x") a TypeError: neither is the leaf the caller meant.
+        raise VerificationError(f"leaf data must be bytes, got {type(data).__name__}")
     return hashlib.sha256(b"\x00" + bytes(data)).digest()
 
 
@@ -42,6 +45,8 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 def root(leaf_hashes: list[bytes]) -> bytes:
     """The RFC 9162 Merkle tree hash (MTH) of a list of leaf hashes."""
+    if not isinstance(leaf_hashes, list | tuple):
+        raise VerificationError(f"leaf hashes must be a list of hashes, got {type(leaf_hashes).__name__}")
     for i, h in enumerate(leaf_hashes):
         _check_hash(h, f"leaf hash {i}")
     rng = CompactRange()

@@ -264,6 +264,19 @@ def test_malformed_consistency_input_raises_verification_error(
         rfc9162.verify_consistency(size1, size2, root1, root2, proof)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("data", [5, 0, "text", None, [b"x"]])
+def test_leaf_hash_of_anything_but_bytes_raises_verification_error(data: object) -> None:
+    # bytes(5) would be five zero bytes: hashing it would silently commit to data nobody gave.
+    with pytest.raises(VerificationError):
+        rfc9162.leaf_hash(data)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("leaf_hashes", [None, H, "hashes", [H, None]])
+def test_root_of_anything_but_a_list_of_hashes_raises_verification_error(leaf_hashes: object) -> None:
+    with pytest.raises(VerificationError):
+        rfc9162.root(leaf_hashes)  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Properties over larger trees than the exhaustive tests reach.
 # ---------------------------------------------------------------------------------------------------------------
