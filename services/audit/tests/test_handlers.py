@@ -275,3 +275,14 @@ def test_disclosures_of_an_append_that_never_completed_do_not_break_later_export
 
     assert verdict.valid, verdict.problems
     assert verdict.disclosures_verified == 3 * 5  # text, key, reason, recipient, detail of each complaint
+
+
+def test_verify_md_never_sends_the_auditor_to_a_public_package_index_for_the_verifier(log: Log) -> None:
+    log.sequencer.append(complaints(1))
+    log.sign_now()
+
+    text = next(p for p in log.queries.export() if p.path == "VERIFY.md").data.decode()
+
+    # suara-verify is not published on PyPI: `pip install suara-verify` would install whatever holds that name.
+    assert "pip install suara-verify" not in text
+    assert "libs/suara-verify" in text and f"`{log.vkey}`" in text

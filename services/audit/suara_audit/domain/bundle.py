@@ -88,8 +88,10 @@ def verify_md(origin: str, first_index: int, size: int, vkey: str, since: int | 
 
 Log: `{origin}`, entries {first_index} to {size - 1} (tree size {size}).
 
-1. Install the verifier in a fresh virtual environment (it needs only `cryptography`):
-   `python -m venv v && v/bin/pip install suara-verify`
+1. Install the verifier in a fresh virtual environment (it needs only `cryptography`), from Suara's source
+   (the folder `libs/suara-verify`) or a wheel whose SHA-256 you checked, never by name from a public index
+   (suara-verify is not published there, so the name could hold anyone's code):
+   `python -m venv v && v/bin/pip install ./libs/suara-verify`
 2. Obtain the log's verifier key from a source you trust (not from this folder). This export says it is:
    `{vkey}`
 3. Run:
