@@ -134,8 +134,22 @@ def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStu
     ids = sorted({*load.acknowledged.values(), *retried.values()})
     assert len(ids) == len(load.acknowledged) + len(retried), "one complaint per key"
 
-    wait_until(lambda: all(trace_types(stub, c) == FLOW for c in ids), 240, "every complaint to finish")
     journal = stack.database.journal
+
+    def where(complaint_ids: list[str]) -> str:
+        """Where stalled complaints stand: their timeline, and their journal entries (published or not)."""
+        lines = []
+        for c in complaint_ids[:5]:
+            entries = [(d["sequence"], d["event_type"], d["published"]) for d in journal.find({"complaint_id": c})]
+            lines.append(f"{c}: timeline {trace_types(stub, c)}, journal {sorted(entries)}")
+        return "; ".join(lines)
+
+    unfinished = list(ids)
+    deadline = time.monotonic() + 240
+    while unfinished := [c for c in unfinished if trace_types(stub, c) != FLOW]:
+        assert time.monotonic() < deadline, f"{len(unfinished)} complaints never finished: {where(unfinished)}"
+        time.sleep(0.5)
+    assert all(trace_types(stub, c) == FLOW for c in ids), "a finished complaint's timeline changed"
     for event_type in FLOW:
         counted = Counter(
             d["complaint_id"] for d in journal.find({"complaint_id": {"$in": ids}, "event_type": event_type})
@@ -146,7 +160,12 @@ def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStu
     def audited() -> Counter[str]:
         return Counter(d["event_id"] for d in stack.database.audit_log.find({"complaint_id": {"$in": ids}}))
 
-    wait_until(lambda: set(audited()) == event_ids, 180, "every event of these complaints to be audited")
+    deadline = time.monotonic() + 180
+    while missing := event_ids - set(audited()):
+        if time.monotonic() > deadline:
+            stalled = sorted({d["complaint_id"] for d in journal.find({"event_id": {"$in": sorted(missing)}})})
+            pytest.fail(f"{len(missing)} events never audited, of complaints {where(stalled)}")
+        time.sleep(0.5)
     stack.quiesce()
     assert max(audited().values()) == 1, "no event audited twice"
 

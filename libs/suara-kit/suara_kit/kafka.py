@@ -211,6 +211,11 @@ class ConsumerLoop:
         self._backoff = backoff_seconds
         self._stopping = threading.Event()
         self._failures: dict[tuple[str, int, int], int] = {}
+        # Per partition of the batch being processed: the first offset not handled yet. poll() has already moved
+        # the consumer's position past the whole batch, so if processing stops early (a commit that fails while
+        # the broker goes away, a bug), these are where the consumer must read again: otherwise the rest of the
+        # batch would be skipped, and committed past by the next handled message (lost for good).
+        self._unfinished: dict[TopicPartition, int] = {}
 
     def stop(self) -> None:
         self._stopping.set()
@@ -223,8 +228,10 @@ class ConsumerLoop:
             while not self._stopping.is_set():
                 try:
                     batch = self._consumer.poll(timeout_ms=500, max_records=200)
+                    self._unfinished = {tp: records[0].offset for tp, records in batch.items() if records}
                     for partition, records in batch.items():
                         self._process_partition(partition, records)
+                        self._unfinished.pop(partition, None)
                 except CommitFailedError as error:
                     # The group rebalanced while we were handling: the partition may be someone else's now. What
                     # was handled stays handled (every effect is idempotent); whoever owns the partition resumes
@@ -235,9 +242,29 @@ class ConsumerLoop:
                     # successful commit is committed; poll again after a pause (kafka-python reconnects itself).
                     log.warning("Kafka unavailable (%s: %s); polling again", type(error).__name__, error)
                     self._stopping.wait(self._backoff)
+                finally:
+                    self._rewind_unfinished()
         finally:
             if self._stopping.is_set():
                 self._consumer.close(autocommit=False)
+
+    def _rewind_unfinished(self) -> None:
+        """Point the consumer back at every message of the last batch that was not handled (see _unfinished)."""
+        unfinished, self._unfinished = self._unfinished, {}
+        for partition, offset in unfinished.items():
+            log.info(
+                "reading again from an unhandled message",
+                extra={"topic": partition.topic, "partition": partition.partition, "offset": offset},
+            )
+            self._seek(partition, offset)
+
+    def _seek(self, partition: TopicPartition, offset: int) -> None:
+        try:
+            self._consumer.seek(partition, offset)
+        except (ValueError, KafkaError) as error:
+            # No longer assigned to us (a rebalance): its new owner starts from the last committed offset, which
+            # is never past a message that was not handled. kafka-python says so with a ValueError.
+            log.info("not seeking %s: %s", partition, error)
 
     def _process_partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         handled_up_to: int | None = None
@@ -246,10 +273,11 @@ class ConsumerLoop:
                 break
             if not self._handle(record):
                 # Not handled: read it again from here after a pause; later records of this partition wait.
-                self._consumer.seek(partition, record.offset)
+                self._seek(partition, record.offset)
                 self._stopping.wait(self._backoff)
                 break
             handled_up_to = record.offset
+            self._unfinished[partition] = record.offset + 1
         if handled_up_to is not None:
             # Every effect up to here is durable (handlers return only then), so the offset may move past it.
             self._consumer.commit({partition: OffsetAndMetadata(handled_up_to + 1, "", -1)})

@@ -358,6 +358,98 @@ def test_a_loop_that_raised_can_be_run_again_with_the_same_consumer(good: bytes)
     assert consumer.closed_with == [False]
 
 
+class PositionedConsumer:
+    """A consumer over a fixed log per partition that keeps a read position per partition, as KafkaConsumer does:
+    poll() returns what lies past each position and moves the positions past it, before anything is handled;
+    seek() moves a position back; a position is where the next poll reads. Scripted errors for commits."""
+
+    def __init__(self, log: dict[TopicPartition, list[bytes]], commit_errors: list[BaseException]) -> None:
+        self.log = log
+        self.positions = dict.fromkeys(log, 0)
+        self.commit_errors = list(commit_errors)
+        self.committed: dict[TopicPartition, int] = {}
+        self.on_idle: Callable[[], None] = lambda: None
+
+    def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[ConsumerRecord]]:
+        batch = {
+            tp: [record(tp, offset, values[offset]) for offset in range(self.positions[tp], len(values))]
+            for tp, values in self.log.items()
+            if self.positions[tp] < len(values)
+        }
+        if not batch:
+            self.on_idle()
+        for tp, records in batch.items():
+            self.positions[tp] = records[-1].offset + 1
+        return batch
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.positions[partition] = offset
+
+    def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if self.commit_errors:
+            raise self.commit_errors.pop(0)
+        self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
+
+    def close(self, autocommit: bool = True) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "commit_error",
+    [KafkaConnectionError("socket disconnected"), KafkaTimeoutError("commit timed out"), CommitFailedError()],
+)
+def test_a_commit_that_fails_mid_batch_skips_none_of_the_rest_of_the_batch(
+    good: bytes, commit_error: BaseException
+) -> None:
+    # Measured: the broker stopped while a batch of three partitions was being handled; the commit after the
+    # first partition failed, the other two partitions' messages were never handled (their position had moved
+    # past them) and later commits went past them: the audit log missed those events for good.
+    partitions = [TopicPartition(TOPIC, p) for p in range(3)]
+    consumer = PositionedConsumer({tp: [good, good] for tp in partitions}, commit_errors=[commit_error])
+    handler = ScriptedHandler()
+    loop = ConsumerLoop(consumer, handler, RecordingDeadLetters(), backoff_seconds=0)
+    consumer.on_idle = loop.stop
+
+    loop.run()
+
+    assert sorted(set(handler.handled)) == [(p, o) for p in range(3) for o in range(2)]
+    # The partition whose commit failed keeps its last commit (its messages come again after a restart,
+    # harmlessly: effects are idempotent); the others are committed to their end.
+    assert consumer.committed == {tp: 2 for tp in partitions[1:]}
+
+
+def test_a_loop_that_raised_mid_batch_reads_the_rest_of_the_batch_again_when_run_again(good: bytes) -> None:
+    partitions = [TopicPartition(TOPIC, p) for p in range(2)]
+    consumer = PositionedConsumer({tp: [good] for tp in partitions}, commit_errors=[RuntimeError("a bug")])
+    handler = ScriptedHandler()
+    loop = ConsumerLoop(consumer, handler, RecordingDeadLetters(), backoff_seconds=0)
+    consumer.on_idle = loop.stop
+
+    with pytest.raises(RuntimeError):
+        loop.run()
+    loop.run()  # as RunningServer.run_worker does
+
+    assert sorted(set(handler.handled)) == [(0, 0), (1, 0)]
+    assert consumer.committed == {partitions[1]: 1}
+
+
+def test_a_retry_seek_on_a_partition_no_longer_assigned_does_not_stop_the_loop(good: bytes) -> None:
+    # kafka-python raises ValueError("Unassigned partition") for it; the partition's new owner reads it.
+    handler = ScriptedHandler(errors={(0, 0): [AutoReconnect("down")]})
+    consumer = FakeConsumer([{P0: [record(P0, 0, good)], P1: [record(P1, 0, good)]}])
+
+    def unassigned(partition: TopicPartition, offset: int) -> None:
+        raise ValueError("Unassigned partition")
+
+    consumer.seek = unassigned
+    loop = ConsumerLoop(consumer, handler, RecordingDeadLetters(), backoff_seconds=0)
+    consumer.on_exhausted = loop.stop
+    loop.run()
+
+    assert handler.handled == [(1, 0)]
+    assert consumer.committed_offsets() == [(1, 1)]
+
+
 def test_the_broker_probe_raises_when_no_broker_answers() -> None:
     probe = BrokerProbe("127.0.0.1:1", timeout_seconds=1.0)
 
