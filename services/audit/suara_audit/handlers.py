@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -342,9 +342,14 @@ class AuditQueries:
         for size1, size2 in sorted(pairs):
             _, proof = self.consistency_proof(size1, size2)
             yield manifest.add(bundle.Piece(bundle.consistency_path(size1, size2), bundle.hash_lines(proof)))
-        for piece in bundle.chunked(bundle.ENTRIES, _contiguous(self._store.leaves(first, size), first, size)):
+        vouched: set[tuple[int, str, str]] = set()  # (index, field, commitment) of every commitment in the range
+        leaves = _noting_commitments(self._store.leaves(first, size), vouched)
+        for piece in bundle.chunked(bundle.ENTRIES, _contiguous(leaves, first, size)):
             yield manifest.add(piece)
-        lines = (d.to_json() for d in self._disclosures.between(first, size))
+        # Only the disclosures the leaves vouch for: the store may also hold some for the same index and field from
+        # an append that never completed or a writer that had lost its lease (adapters/disclosures.py).
+        kept = self._disclosures.between(first, size)
+        lines = (d.to_json() for d in kept if (d.index, d.field, d.commitment()) in vouched)
         for piece in bundle.chunked(bundle.DISCLOSURES, lines):
             yield manifest.add(piece)
         yield manifest.signed(self._signer.signer)
@@ -359,11 +364,17 @@ def _frontier_ranges(size: int) -> list[tuple[int, int]]:
     return [(index << level, (index + 1) << level) for level, index in merkle.perfect_subtrees(0, size)]
 
 
+def _noting_commitments(leaves: Iterator[Leaf], vouched: set[tuple[int, str, str]]) -> Iterator[Leaf]:
+    for leaf in leaves:
+        vouched.update((leaf.index, field, value) for field, value in leaf.commitments().items())
+        yield leaf
+
+
 class StoreIncomplete(RuntimeError):
     """The store lacks a leaf the signed checkpoints cover: it lost data or was altered."""
 
 
-def _contiguous(leaves: Iterator[Leaf], first: int, end: int) -> Iterator[bytes]:
+def _contiguous(leaves: Iterable[Leaf], first: int, end: int) -> Iterator[bytes]:
     expected = first
     for leaf in leaves:
         yield leaf.data

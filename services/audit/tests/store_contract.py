@@ -173,13 +173,35 @@ class DisclosureStoreContract:
         assert list(disclosure_store.between(0, 10)) == [kept[2], kept[1], kept[0]]
         assert list(disclosure_store.between(3, 4)) == []
 
-    def test_put_replaces_a_disclosure_left_by_an_append_that_never_completed(
+    def test_a_disclosure_for_a_kept_index_and_field_is_kept_beside_it_never_in_its_place(
         self, disclosure_store: DisclosureStore
     ) -> None:
-        disclosure_store.put([Disclosure(4, "text", b"s" * 16, "old", "c-1")])
-        disclosure_store.put([Disclosure(4, "text", b"n" * 16, "new", "c-1")])
+        # The lease holder's disclosure, then one for the same index and field from a writer that stalled past its
+        # lease (another salt, maybe another complaint): the holder's must survive; the export picks by commitment.
+        holder = Disclosure(4, "text", b"n" * 16, "Lampu mati", "c-1")
+        stalled = Disclosure(4, "text", b"s" * 16, "Jalan rusak", "c-2")
+        disclosure_store.put([holder])
+        disclosure_store.put([stalled])
 
-        assert [d.value for d in disclosure_store.between(0, 10)] == ["new"]
+        assert sorted(disclosure_store.between(0, 10), key=Disclosure.commitment) == sorted(
+            [holder, stalled], key=Disclosure.commitment
+        )
+
+    def test_the_same_disclosure_put_twice_is_kept_once(self, disclosure_store: DisclosureStore) -> None:
+        kept = Disclosure(4, "text", b"n" * 16, "Lampu mati", "c-1")
+        disclosure_store.put([kept])
+        disclosure_store.put([kept])
+
+        assert list(disclosure_store.between(0, 10)) == [kept]
+
+    def test_erasing_a_complaint_deletes_its_disclosures_beside_another_complaints_at_the_same_index(
+        self, disclosure_store: DisclosureStore
+    ) -> None:
+        disclosure_store.put([Disclosure(4, "text", b"n" * 16, "Lampu mati", "c-1")])
+        disclosure_store.put([Disclosure(4, "text", b"s" * 16, "Jalan rusak", "c-2")])
+
+        assert disclosure_store.erase("c-2", NOW) == 1
+        assert [d.complaint_id for d in disclosure_store.between(0, 10)] == ["c-1"]
 
     def test_discarding_from_an_index_deletes_the_disclosures_of_that_index_and_above(
         self, disclosure_store: DisclosureStore

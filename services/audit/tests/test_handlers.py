@@ -286,3 +286,28 @@ def test_verify_md_never_sends_the_auditor_to_a_public_package_index_for_the_ver
     # suara-verify is not published on PyPI: `pip install suara-verify` would install whatever holds that name.
     assert "pip install suara-verify" not in text
     assert "libs/suara-verify" in text and f"`{log.vkey}`" in text
+
+
+def test_a_writer_that_stalled_past_its_lease_cannot_replace_the_disclosures_of_the_new_holder(
+    log: Log, tmp_path: Path
+) -> None:
+    log.sequencer.append(complaints(1))
+    holder = log.instance("b")
+    log.clock.advance(16)  # "a" stalls past its lease's expiry; "b" takes over and appends leaves 3..5
+    assert holder.acquire()
+    holder.append(complaints(1))
+    events = lifecycle()
+    with pytest.raises((LeaseLost, LeafTaken)):
+        log.sequencer.append(received(events, first_offset=100))  # "a" wakes: disclosures for 3..5 go before leaves
+    assert holder.head is not None
+    log.checkpointer.sign(holder.head, log.clock())
+
+    bundle_dir = log.export(tmp_path / "bundle")
+
+    verdict = verifier.verify_bundle(bundle_dir, [log.vkey])
+    assert verdict.valid, verdict.problems
+    assert verdict.disclosures_verified == 2 * 5
+    assert "Merbabu" in (bundle_dir / "disclosures.jsonl").read_text()  # the holder's complaint, at its own index
+    assert (bundle_dir / "disclosures.jsonl").read_text().count("Merbabu") == 2
+    # Never exported, the stalled writer's disclosures still go with an erasure of their complaint.
+    assert log.queries.erase(events[0].complaint_id) == 5

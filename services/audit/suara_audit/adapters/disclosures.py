@@ -1,5 +1,9 @@
 """The erasable store of disclosures (salt and value behind each personal-data commitment).
 
+A disclosure is kept under (index, field, commitment), never replaced: a writer that stalled past its lease's expiry
+may still write disclosures for indices the new lease holder has filled, and those must not take the holder's place.
+The export ships only the disclosures whose commitment is the one in the leaf at their index (handlers.py).
+
 Erasing a complaint's data deletes its disclosures and remembers the complaint, so disclosures of its later events
 are never stored either. Leaves are never touched: their commitments stay, and every export keeps verifying.
 """
@@ -13,8 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from bson.binary import Binary
-from pymongo import ASCENDING, ReplaceOne
+from pymongo import ASCENDING
 
+from suara_audit.adapters.mongo_writes import insert_missing
 from suara_audit.domain.leaf import Disclosure
 from suara_kit.mongo import MongoDatabase
 
@@ -22,12 +27,14 @@ from suara_kit.mongo import MongoDatabase
 class DisclosureStore(ABC):
     @abstractmethod
     def put(self, disclosures: Sequence[Disclosure]) -> None:
-        """Keep these, replacing any kept for the same (index, field) by an append that never completed; those
-        of erased complaints are dropped. Called before the leaves are written, for indices not yet in the log."""
+        """Keep these beside any kept for the same (index, field) with another commitment (left by an append that
+        never completed, or by a writer that lost its lease): none replaces another. The same disclosure again is
+        kept once; those of erased complaints are dropped. Called before the leaves are written."""
 
     @abstractmethod
     def between(self, start: int, end: int) -> Iterator[Disclosure]:
-        """Disclosures of leaves start .. end-1, by index then field."""
+        """Every disclosure kept for indices start .. end-1 (whether or not its commitment is the leaf's), by index
+        then field."""
 
     @abstractmethod
     def erase(self, complaint_id: str, now: datetime) -> int:
@@ -42,14 +49,14 @@ class DisclosureStore(ABC):
 class InMemoryDisclosureStore(DisclosureStore):
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_key: dict[tuple[int, str], Disclosure] = {}
+        self._by_key: dict[tuple[int, str, str], Disclosure] = {}
         self._erased: set[str] = set()
 
     def put(self, disclosures: Sequence[Disclosure]) -> None:
         with self._lock:
             for d in disclosures:
                 if d.complaint_id not in self._erased:
-                    self._by_key[(d.index, d.field)] = d
+                    self._by_key.setdefault((d.index, d.field, d.commitment()), d)
 
     def between(self, start: int, end: int) -> Iterator[Disclosure]:
         return iter([self._by_key[k] for k in sorted(self._by_key) if start <= k[0] < end])
@@ -69,8 +76,9 @@ class InMemoryDisclosureStore(DisclosureStore):
 
 
 class MongoDisclosureStore(DisclosureStore):
-    """Collections `<prefix>_disclosures` (`_id` = 12-digit index "/" field) and `<prefix>_erasures`
-    (`_id` = complaint id). Erasing scans disclosures by complaint id: rare, and FerretDB indexes only `_id`."""
+    """Collections `<prefix>_disclosures` (`_id` = 12-digit index "/" field "/" commitment, so `_id` order is index
+    order and a range on `_id` reads an export's) and `<prefix>_erasures` (`_id` = complaint id). Erasing scans
+    disclosures by complaint id: rare, and FerretDB indexes only `_id`."""
 
     def __init__(self, database: MongoDatabase, prefix: str = "audit") -> None:
         self._disclosures = database[f"{prefix}_disclosures"]
@@ -82,10 +90,8 @@ class MongoDisclosureStore(DisclosureStore):
             return
         # A scan on FerretDB, but of the erasures only: a handful of documents, not the log.
         erased = {str(e["_id"]) for e in self._erasures.find({"_id": {"$in": complaints}}, {"_id": 1})}
-        writes = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in map(_document, disclosures)]
-        kept = [w for w, d in zip(writes, disclosures, strict=True) if d.complaint_id not in erased]
-        if kept:
-            self._disclosures.bulk_write(kept, ordered=False)
+        # Insert only: an `_id` taken already holds this very disclosure (the commitment binds salt and value).
+        insert_missing(self._disclosures, [_document(d) for d in disclosures if d.complaint_id not in erased])
 
     def between(self, start: int, end: int) -> Iterator[Disclosure]:
         query = {"_id": {"$gte": f"{start:012d}/", "$lt": f"{end:012d}/"}}
@@ -103,7 +109,7 @@ class MongoDisclosureStore(DisclosureStore):
 
 def _document(d: Disclosure) -> dict[str, Any]:
     return {
-        "_id": f"{d.index:012d}/{d.field}",
+        "_id": f"{d.index:012d}/{d.field}/{d.commitment()}",
         "index": d.index,
         "field": d.field,
         "salt": Binary(d.salt),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,11 @@ class Leaf:
     @property
     def hash(self) -> bytes:
         return leaf_hash(self.data)
+
+    def commitments(self) -> dict[str, str]:
+        """Field name -> commitment, as the leaf's bytes say (read, never recomputed)."""
+        found = json.loads(self.data).get("commitments")
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def b64url(data: bytes) -> str:
