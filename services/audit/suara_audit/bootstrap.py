@@ -12,8 +12,8 @@ from suara_audit.adapters.checkpoints import MongoCheckpointStore
 from suara_audit.adapters.disclosures import MongoDisclosureStore
 from suara_audit.adapters.event_reader import read_event
 from suara_audit.adapters.log_store import MongoLogStore
-from suara_audit.adapters.signing_key import load_signer
-from suara_audit.domain.note import CheckpointSigner, NoteSigner, verifier_key
+from suara_audit.adapters.signing_key import load_signers
+from suara_audit.domain.note import CheckpointSigner, NoteSigner
 from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
 from suara_audit.entrypoints.sequencer_worker import SequencerWorker
 from suara_audit.handlers import AuditQueries, Checkpointer, CheckpointPolicy, Sequencer
@@ -26,15 +26,16 @@ from suara_kit.service_main import watch_infrastructure
 log = logging.getLogger(__name__)
 
 
-def note_signer(settings: AuditSettings) -> NoteSigner:
-    """The log's signing key. A KMS-held key would be chosen here (any NoteSigner will do)."""
-    return load_signer(settings.signing_key_file)
+def note_signers(settings: AuditSettings) -> list[NoteSigner]:
+    """The log's signing keys: key files and/or a KMS hook (SUARA_AUDIT_SIGNER_FACTORY). Raises SigningKeyUnusable
+    naming the variable, before anything is connected."""
+    return load_signers(settings.signing_key_files, settings.signer_factory)
 
 
 def run(settings: AuditSettings) -> None:
     common = settings.common
-    signer = CheckpointSigner(settings.origin, note_signer(settings))
-    log.info("signing checkpoints of %s with verifier key %s", settings.origin, verifier_key(signer.signer))
+    signer = CheckpointSigner(settings.origin, note_signers(settings))
+    log.info("signing checkpoints of %s with verifier keys %s", settings.origin, ", ".join(signer.verifier_keys()))
     ensure_topics(common.kafka_bootstrap, suara_topics(common))
     database = mongo.connect(common.mongo_url, common.mongo_database, "suara-audit")
     store, checkpoints, disclosures = (

@@ -20,7 +20,7 @@ from suara_audit.adapters.disclosures import DisclosureStore
 from suara_audit.adapters.log_store import Head, LeaseLost, LogStore
 from suara_audit.domain import bundle, merkle
 from suara_audit.domain.leaf import Disclosure, EventFacts, Leaf, Received, build_leaf, event_key
-from suara_audit.domain.note import Checkpoint, CheckpointSigner, verifier_key
+from suara_audit.domain.note import Checkpoint, CheckpointSigner
 from suara_audit.domain.receipt import tlog_proof
 
 log = logging.getLogger(__name__)
@@ -327,8 +327,8 @@ class AuditQueries:
 
     def _export(self, first: int, size: int) -> Iterator[bundle.Piece]:
         manifest = bundle.Manifest(self._signer.origin, first, size)
-        vkey = verifier_key(self._signer.signer)
-        yield manifest.add(bundle.Piece(bundle.VERIFY, bundle.verify_md(self._signer.origin, first, size, vkey, first)))
+        verify_md = bundle.verify_md(self._signer.origin, first, size, self._signer.verifier_keys(), first)
+        yield manifest.add(bundle.Piece(bundle.VERIFY, verify_md))
         if first > 0:
             frontier = merkle.hashes_for(_frontier_ranges(first), self._store.nodes)
             yield manifest.add(bundle.Piece(bundle.FRONTIER, bundle.hash_lines(frontier)))
@@ -352,7 +352,7 @@ class AuditQueries:
         lines = (d.to_json() for d in kept if (d.index, d.field, d.commitment()) in vouched)
         for piece in bundle.chunked(bundle.DISCLOSURES, lines):
             yield manifest.add(piece)
-        yield manifest.signed(self._signer.signer)
+        yield manifest.signed(self._signer.signers)
 
     def erase(self, complaint_id: str) -> int:
         if not complaint_id:

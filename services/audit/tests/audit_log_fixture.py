@@ -29,13 +29,14 @@ class Clock:
 class Log:
     """One log's stores and the use cases wired to them, as bootstrap wires them to MongoDB."""
 
-    def __init__(self, every: int = 1000, interval_s: int = 10) -> None:
+    def __init__(self, every: int = 1000, interval_s: int = 10, keys: int = 1) -> None:
         self.clock = Clock()
         self.store = InMemoryLogStore()
         self.checkpoints = InMemoryCheckpointStore()
         self.disclosures = InMemoryDisclosureStore()
-        self.signer = CheckpointSigner(ORIGIN, Ed25519Signer.generate(ORIGIN))
-        self.vkey = verifier_key(self.signer.signer)
+        self.signer = CheckpointSigner(ORIGIN, [Ed25519Signer.generate(ORIGIN) for _ in range(keys)])
+        self.vkeys = [verifier_key(s) for s in self.signer.signers]  # several: a key rotation
+        self.vkey = self.vkeys[0]
         self.sequencer = self.instance("a")
         self.checkpointer = Checkpointer(
             sequencer=self.sequencer,

@@ -311,3 +311,18 @@ def test_a_writer_that_stalled_past_its_lease_cannot_replace_the_disclosures_of_
     assert (bundle_dir / "disclosures.jsonl").read_text().count("Merbabu") == 2
     # Never exported, the stalled writer's disclosures still go with an erasure of their complaint.
     assert log.queries.erase(events[0].complaint_id) == 5
+
+
+def test_an_export_made_during_a_key_rotation_verifies_with_either_key_alone(tmp_path: Path) -> None:
+    rotating = Log(keys=2)
+    assert rotating.sequencer.acquire()
+    rotating.sequencer.append(complaints(2))
+    rotating.sign_now()
+
+    bundle_dir = rotating.export(tmp_path / "bundle")
+
+    for pinned in rotating.vkeys:
+        verdict = verifier.verify_bundle(bundle_dir, [pinned])
+        assert verdict.valid, verdict.problems
+    verify_md = (bundle_dir / "VERIFY.md").read_text()
+    assert all(f"`{vkey}`" in verify_md for vkey in rotating.vkeys) and "key rotation" in verify_md

@@ -1,16 +1,61 @@
-"""Where the log's signing key comes from: a file holding a signer key string (the KMS hook is NoteSigner)."""
+"""Where the log's signing keys come from: files holding signer key strings, and/or a factory named in settings
+(`module:callable`) that returns NoteSigners held elsewhere (a KMS or an HSM)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
-from suara_audit.domain.note import Ed25519Signer, InvalidKey, verifier_key
+from suara_audit.domain.note import Ed25519Signer, InvalidKey, NoteSigner, check_signer, key_id, verifier_key
+from suara_audit.settings import KEY_FILES, SIGNER_FACTORY
 
 
 class SigningKeyUnusable(RuntimeError):
-    """The configured key file is missing, unreadable or not a signer key; the message names the file."""
+    """A configured key cannot be used; the message names the setting and what is wrong (never key material)."""
+
+
+def load_signers(key_files: Sequence[Path], factory: str | None) -> list[NoteSigner]:
+    """Every configured signing key: the files' (in order), then the factory's. Each is checked to sign with the
+    key it names, and no key may appear twice, so a bad configuration fails at start, naming its variable."""
+    signers: list[NoteSigner] = []
+    for path in key_files:
+        try:
+            signers.append(load_signer(path))
+        except SigningKeyUnusable as error:
+            raise SigningKeyUnusable(f"{KEY_FILES}: {error}") from None
+    if factory is not None:
+        signers += _from_factory(factory)
+    ids = [(signer.name, key_id(signer.name, signer.public_key)) for signer in signers]
+    for signer, id_ in zip(signers, ids, strict=True):
+        if ids.count(id_) > 1:
+            raise SigningKeyUnusable(
+                f"{KEY_FILES} / {SIGNER_FACTORY}: the key {verifier_key(signer)} is configured twice"
+                " (or two keys share its name and key id)"
+            )
+    if not signers:
+        raise SigningKeyUnusable(f"{SIGNER_FACTORY}={factory}: returned no signer")
+    return signers
+
+
+def _from_factory(spec: str) -> list[NoteSigner]:
+    module_name, _, attribute = spec.partition(":")
+    try:
+        target: object = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as error:
+        raise SigningKeyUnusable(f"{SIGNER_FACTORY}={spec}: cannot import it ({error})") from None
+    if not callable(target):
+        raise SigningKeyUnusable(f"{SIGNER_FACTORY}={spec}: is not callable")
+    made = target()
+    found = list(made) if isinstance(made, list | tuple) else [made]
+    try:
+        return [check_signer(s) for s in found]
+    except InvalidKey as error:
+        raise SigningKeyUnusable(f"{SIGNER_FACTORY}={spec}: returned an unusable signer: {error}") from None
 
 
 def load_signer(path: Path) -> Ed25519Signer:

@@ -58,8 +58,9 @@ class Manifest:
         lines += [f"{self._digests[path].hexdigest()} {path}" for path in sorted(self._digests)]
         return ("\n".join(lines) + "\n").encode()
 
-    def signed(self, signer: NoteSigner) -> Piece:
-        return Piece(MANIFEST, sign_note(self.body(), [signer]))
+    def signed(self, signers: Sequence[NoteSigner]) -> Piece:
+        """The manifest signed by every key of the log (several during a key rotation)."""
+        return Piece(MANIFEST, sign_note(self.body(), signers))
 
 
 def chunked(path: str, lines: Iterable[bytes], chunk_bytes: int = 1 << 20) -> Iterator[Piece]:
@@ -77,12 +78,18 @@ def chunked(path: str, lines: Iterable[bytes], chunk_bytes: int = 1 << 20) -> It
         yield Piece(path, bytes(buffer))
 
 
-def verify_md(origin: str, first_index: int, size: int, vkey: str, since: int | None) -> bytes:
+def verify_md(origin: str, first_index: int, size: int, vkeys: Sequence[str], since: int | None) -> bytes:
     incremental = (
         f"\nThis bundle continues from your saved checkpoint of size {since}: pass it with\n"
         f"`--trusted-checkpoint` so the consistency proof `{consistency_path(since, size)}` is checked against it.\n"
         if since is not None and since > 0
         else ""
+    )
+    keys = (
+        f"   `{vkeys[0]}`"
+        if len(vkeys) == 1
+        else "   " + "\n   ".join(f"`{k}`" for k in vkeys) + "\n   (a key rotation: its checkpoints and manifest carry"
+        " a signature by each key; pin the one you trust)"
     )
     return f"""# Verifying this export of the Suara integrity log
 
@@ -93,7 +100,7 @@ Log: `{origin}`, entries {first_index} to {size - 1} (tree size {size}).
    (suara-verify is not published there, so the name could hold anyone's code):
    `python -m venv v && v/bin/pip install ./libs/suara-verify`
 2. Obtain the log's verifier key from a source you trust (not from this folder). This export says it is:
-   `{vkey}`
+{keys}
 3. Run:
    `v/bin/suara-verify . --vkey '<the key>' [--trusted-checkpoint <your saved checkpoint>]`
    Exit 0: every entry hashes into the signed checkpoints, the checkpoints extend each other (and your saved one),

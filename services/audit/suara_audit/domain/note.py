@@ -6,7 +6,8 @@ public key)[:4]. Signer keys read ``PRIVATE+KEY+<name>+<key id hex>+<base64(0x01
 ``<name>+<key id hex>+<base64(0x01 || public key)>``.
 
 `NoteSigner` is the hook for a key held elsewhere (a KMS or an HSM): anything that can produce an Ed25519 signature
-under a named key can sign the log's checkpoints.
+under a named key can sign the log's checkpoints. During a key rotation a note carries one signature per key, so a
+verifier pinned to either key accepts it (C2SP signed-note: signatures by unknown keys are ignored).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 ED25519 = 0x01
@@ -59,8 +61,27 @@ def verifier_key(signer: NoteSigner) -> str:
 
 
 def _check_name(name: str) -> None:
-    if not name or any(c.isspace() for c in name) or "+" in name:
+    if not isinstance(name, str) or not name or any(c.isspace() for c in name) or "+" in name:
         raise InvalidKey(f"key name {name!r} must be non-empty without spaces or '+'")
+
+
+def check_signer(signer: object) -> NoteSigner:
+    """`signer` as a NoteSigner, once it has shown that it signs with the key it names: a usable name, a 32-byte
+    public key, and a signature over a probe that verifies under that key (catches a KMS hook wired to another key).
+    Raises InvalidKey saying what is wrong."""
+    name, public_key, sign = (getattr(signer, a, None) for a in ("name", "public_key", "sign"))
+    if name is None or public_key is None or not callable(sign):
+        raise InvalidKey(f"{type(signer).__name__} is not a NoteSigner (it needs name, public_key and sign())")
+    _check_name(name)
+    if not isinstance(public_key, bytes) or len(public_key) != 32:
+        raise InvalidKey(f"key {name}: public_key must be 32 bytes (a raw Ed25519 public key)")
+    probe = b"suara-audit signer check\n"
+    try:
+        signature = sign(probe)
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, probe)
+    except (InvalidSignature, TypeError, ValueError):
+        raise InvalidKey(f"key {name}: its signature of a probe does not verify under its public key") from None
+    return signer  # type: ignore[return-value]  # checked above: it has what NoteSigner needs
 
 
 @dataclass(frozen=True)
@@ -136,14 +157,23 @@ class Checkpoint:
 
 
 class CheckpointSigner:
-    """Signs tree heads of one log. Refuses a root for a size that was already signed with another root, whether
-    this process signed it or the store knows of it (`previous`)."""
+    """Signs tree heads of one log with every one of its keys (several during a key rotation). Refuses a root for a
+    size that was already signed with another root, whether this process signed it or the store knows of it
+    (`previous`)."""
 
-    def __init__(self, origin: str, signer: NoteSigner) -> None:
+    def __init__(self, origin: str, signers: Sequence[NoteSigner]) -> None:
         checkpoint_body(origin, 0, b"")  # fail now on a bad origin
+        if not signers:
+            raise ValueError("a log needs at least one signing key")
+        ids = [(s.name, key_id(s.name, s.public_key)) for s in signers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("the same key is listed twice among the log's signing keys")
         self.origin = origin
-        self.signer = signer
+        self.signers = tuple(signers)
         self._signed: dict[int, bytes] = {}
+
+    def verifier_keys(self) -> list[str]:
+        return [verifier_key(s) for s in self.signers]
 
     def sign(self, size: int, root: bytes, previous: bytes | None = None) -> Checkpoint:
         if size < 0 or len(root) != 32:
@@ -153,6 +183,6 @@ class CheckpointSigner:
                 raise ForkRefused(
                     f"refusing to sign root {root.hex()} for tree size {size}: root {earlier.hex()} was signed for it"
                 )
-        note = sign_note(checkpoint_body(self.origin, size, root), [self.signer])
+        note = sign_note(checkpoint_body(self.origin, size, root), self.signers)
         self._signed[size] = root
         return Checkpoint(size, root, note)

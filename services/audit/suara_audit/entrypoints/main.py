@@ -16,7 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["keygen"]:
         return keygen(args[1:])
-    return run_service("suara-audit", AuditSettings.from_env, bootstrap.run)
+    try:
+        return run_service("suara-audit", AuditSettings.from_env, bootstrap.run)
+    except SigningKeyUnusable as error:  # raised at start, before anything is connected
+        print(f"suara-audit: {error}", file=sys.stderr)
+        return 2
 
 
 def keygen(argv: list[str]) -> int:
