@@ -74,7 +74,13 @@ def add_router_agent(
                     break
                 except Exception as error:
                     if disposition(error, attempts, MAX_ATTEMPTS) is Disposition.RETRY:
-                        log.warning("routing failed (attempt %d), will retry: %s", attempts, error, extra=context)
+                        log.warning(
+                            "routing failed (attempt %d), will retry: %s: %s",
+                            attempts,
+                            type(error).__name__,  # a publish that timed out has an empty message
+                            error,
+                            extra=context,
+                        )
                         await asyncio.sleep(min(5.0, 0.5 * attempts))
                         continue
                     headers = dead_letter_headers(error, message.topic, message.partition, message.offset, GROUP)
