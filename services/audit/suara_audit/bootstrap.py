@@ -15,12 +15,12 @@ from suara_audit.adapters.log_store import MongoLogStore
 from suara_audit.adapters.signing_key import load_signers
 from suara_audit.domain.note import CheckpointSigner, NoteSigner
 from suara_audit.entrypoints.grpc_api import AuditServicer, audit_service
-from suara_audit.entrypoints.sequencer_worker import SequencerWorker
+from suara_audit.entrypoints.sequencer_worker import COMPONENT, SequencerWorker
 from suara_audit.handlers import AuditQueries, Checkpointer, CheckpointPolicy, Sequencer
 from suara_audit.settings import AuditSettings
 from suara_kit import mongo
 from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
-from suara_kit.kafka import DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
+from suara_kit.kafka import ensure_topics, make_consumer, suara_topics
 from suara_kit.service_main import watch_infrastructure
 
 log = logging.getLogger(__name__)
@@ -58,16 +58,16 @@ def run(settings: AuditSettings) -> None:
         signer=signer,
         policy=CheckpointPolicy(settings.checkpoint_every, timedelta(seconds=settings.checkpoint_interval_s)),
     )
-    producer = make_producer(common.kafka_bootstrap, "suara-audit")
+    queries = AuditQueries(store=store, checkpoints=checkpoints, disclosures=disclosures, signer=signer)
+    server = start_server(settings.listen, [audit_service(AuditServicer(queries))])
     worker = SequencerWorker(
         sequencer=sequencer,
         checkpointer=checkpointer,
         make_consumer=lambda: make_consumer(common.kafka_bootstrap, settings.consumer_group, common.events_topic),
-        dead_letters=DeadLetters(producer, common.deadletter_topic, settings.consumer_group),
         lease_ttl_s=settings.lease_ttl_s,
+        # An event that cannot be logged holds its partition: NOT_SERVING, naming it (decision 0055).
+        health=lambda problem: server.report(COMPONENT, problem),
     )
-    queries = AuditQueries(store=store, checkpoints=checkpoints, disclosures=disclosures, signer=signer)
-    server = start_server(settings.listen, [audit_service(AuditServicer(queries))])
     log.info("audit: sequencer %s for %s; API on %s", sequencer.owner, common.events_topic, settings.listen)
     watch_infrastructure(server, common)
     server.mark_serving()
@@ -76,4 +76,3 @@ def run(settings: AuditSettings) -> None:
     server.stop(10)
     worker.stop()
     thread.join(timeout=20)  # releases the lease on the way out, so a successor takes over at once
-    producer.close()

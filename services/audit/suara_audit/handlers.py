@@ -19,7 +19,7 @@ from suara_audit.adapters.checkpoints import CheckpointStore
 from suara_audit.adapters.disclosures import DisclosureStore
 from suara_audit.adapters.log_store import Head, LeaseLost, LogStore
 from suara_audit.domain import bundle, merkle
-from suara_audit.domain.leaf import Disclosure, EventFacts, Leaf, Received, build_leaf, event_key
+from suara_audit.domain.leaf import Disclosure, EventFacts, Leaf, Received, build_leaf, event_key, unloggable
 from suara_audit.domain.note import Checkpoint, CheckpointSigner
 from suara_audit.domain.receipt import tlog_proof
 
@@ -160,7 +160,7 @@ class Sequencer:
     def _append(self, head: Head, received: Sequence[Received]) -> list[Leaf]:
         fresh: dict[str, tuple[EventFacts, Received]] = {}
         for r in received:
-            facts = self._read_event(r.data)
+            facts = self._read(r)
             fresh.setdefault(event_key(facts, r), (facts, r))
         for key in self._store.logged(fresh):
             del fresh[key]
@@ -172,12 +172,13 @@ class Sequencer:
         recorded_at = _from_micros(recorded_us)
         leaves: list[Leaf] = []
         disclosures: list[Disclosure] = []
-        for offset, (facts, r) in enumerate(fresh.values()):
-            leaf, disclosed = build_leaf(
-                origin=self._origin, index=head.size + offset, facts=facts, received=r, recorded_at=recorded_at
-            )
-            leaves.append(leaf)
-            disclosures.extend(disclosed)
+        for facts, r in fresh.values():
+            built = self._build(head.size + len(leaves), facts, r, recorded_at, {leaf.key for leaf in leaves})
+            if built is not None:
+                leaves.append(built[0])
+                disclosures.extend(built[1])
+        if not leaves:
+            return []
         frontier, nodes = head.frontier.append(leaf.hash for leaf in leaves)
         new_head = Head(frontier, recorded_us)
         # Disclosures first: they are keyed by index, and nothing reads them for an index without a leaf.
@@ -186,6 +187,41 @@ class Sequencer:
         self._head = new_head
         self._renewed = time.monotonic()  # advancing the head needed the lease
         return leaves
+
+    def _read(self, r: Received) -> EventFacts:
+        try:
+            return self._read_event(r.data)
+        except Exception as error:  # a bug reading one event must not keep it (or the events after it) out
+            _unloggable_said(r, "read", error)
+            return unloggable(None, "read", error)
+
+    def _build(
+        self, index: int, facts: EventFacts, r: Received, recorded_at: datetime, batch_keys: set[str]
+    ) -> tuple[Leaf, list[Disclosure]] | None:
+        """The leaf of this event at `index`, or, when it cannot be built, a leaf of its bytes' hash and why
+        (decision 0055). None when that fallback is logged already (a redelivery)."""
+        try:
+            return build_leaf(origin=self._origin, index=index, facts=facts, received=r, recorded_at=recorded_at)
+        except Exception as error:  # pure code on one event's facts: the same bytes fail the same way every time
+            _unloggable_said(r, "build a leaf of", error)
+            fallback = unloggable(facts, "build a leaf of", error)
+        key = event_key(fallback, r)
+        if key in batch_keys or self._store.logged([key]):
+            return None
+        # If even this fails, the append fails and the worker holds the partition (never skips it).
+        return build_leaf(origin=self._origin, index=index, facts=fallback, received=r, recorded_at=recorded_at)
+
+
+def _unloggable_said(r: Received, stage: str, error: BaseException) -> None:
+    log.error(
+        "could not %s the event at %s[%d]@%d; logging it by its hash and the error type instead",
+        stage,
+        r.source.topic,
+        r.source.partition,
+        r.source.offset,
+        exc_info=error,
+        extra={"topic": r.source.topic, "partition": r.source.partition, "offset": r.source.offset},
+    )
 
 
 @dataclass

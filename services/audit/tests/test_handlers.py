@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from audit_log_fixture import ORIGIN, Log
 from events import complaints, lifecycle, received
 
+from suara_audit.adapters.event_reader import read_event
 from suara_audit.adapters.log_store import LeafTaken, LeaseLost
 from suara_audit.domain.bundle import Piece
 from suara_audit.handlers import (
@@ -18,7 +21,9 @@ from suara_audit.handlers import (
     InvalidRequest,
     NotFound,
     NotSequencer,
+    Sequencer,
 )
+from suara_kit import codec
 from suara_verify import bundle as verifier
 from suara_verify import receipt as receipts
 from suara_verify import rfc9162
@@ -326,3 +331,52 @@ def test_an_export_made_during_a_key_rotation_verifies_with_either_key_alone(tmp
         assert verdict.valid, verdict.problems
     verify_md = (bundle_dir / "VERIFY.md").read_text()
     assert all(f"`{vkey}`" in verify_md for vkey in rotating.vkeys) and "key rotation" in verify_md
+
+
+def _sequencer_reading(log: Log, read) -> Sequencer:
+    sequencer = Sequencer(
+        store=log.store, disclosures=log.disclosures, read_event=read, origin=ORIGIN, owner="a", clock=log.clock
+    )
+    assert sequencer.acquire()
+    return sequencer
+
+
+def test_an_event_whose_leaf_cannot_be_built_is_logged_by_its_hash_and_error_type_never_skipped(log: Log) -> None:
+    batch = complaints(2)
+    bad = batch[2]  # the first complaint's StaffNotified
+
+    def read(data: bytes):
+        facts = read_event(data)
+        # A value canonical JSON cannot hold (I-JSON integers stop at 2**53), as a bug in the policy could produce;
+        # its error message would quote it, and a leaf is never erased.
+        return replace(facts, payload={"secret": 2**60}) if data == bad.data else facts
+
+    sequencer = _sequencer_reading(log, read)
+
+    leaves = sequencer.append(batch)
+
+    assert [leaf.index for leaf in leaves] == list(range(6))
+    fallback = json.loads(leaves[2].data)
+    assert fallback["event_sha256"] == hashlib.sha256(bad.data).hexdigest()
+    assert fallback["payload"] == {"undecodable": fallback["payload"]["undecodable"]}
+    assert "build a leaf of" in fallback["payload"]["undecodable"] and "IntegerDomainError" in leaves[2].data.decode()
+    assert str(2**60) not in leaves[2].data.decode() and fallback["commitments"] == {}
+    assert fallback["event_id"] == codec.decode(bad.data).event_id and leaves[2].key == f"sha256:{bad.sha256}"
+    assert sequencer.append(batch) == []  # a redelivery adds nothing, the fallback leaf included
+
+
+def test_an_event_that_the_reader_fails_on_is_logged_by_its_hash(log: Log) -> None:
+    batch = complaints(1)
+
+    def read(data: bytes):
+        if data == batch[1].data:
+            raise KeyError("a bug in the reader")
+        return read_event(data)
+
+    sequencer = _sequencer_reading(log, read)
+
+    leaves = sequencer.append(batch)
+
+    assert len(leaves) == 3 and json.loads(leaves[1].data)["payload"]["undecodable"].startswith("could not read")
+    assert json.loads(leaves[1].data)["event_sha256"] == batch[1].sha256
+    assert sequencer.append(batch) == []

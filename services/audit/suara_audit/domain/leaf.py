@@ -84,6 +84,17 @@ class EventFacts:
     problem: str | None = None
 
 
+def unloggable(facts: EventFacts | None, stage: str, error: BaseException) -> EventFacts:
+    """What the log records of an event it failed to `stage` ("read", "build a leaf of"): the envelope's ids it
+    could read and why, in words that hold no data of the event (an error's message may quote personal data, and a
+    leaf is never erased: the message goes to the service's log only). Keyed by its bytes, like undecodable events."""
+    problem = f"could not {stage} this event: {type(error).__name__} (logged by its hash; details in the service log)"
+    if facts is None:
+        return EventFacts("", "", "", 0, None, ActorFacts("", None), problem=problem)
+    actor = ActorFacts(facts.actor.kind, None)
+    return EventFacts(facts.event_id, facts.event_type, facts.complaint_id, 0, None, actor, problem=problem)
+
+
 def event_key(facts: EventFacts, received: Received) -> str:
     """What makes two deliveries the same event: its id when it could be read, else its exact bytes.
 

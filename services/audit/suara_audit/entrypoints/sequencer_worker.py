@@ -3,12 +3,17 @@
 Only the lease holder consumes, so the whole topic (every partition) goes to the one writer; a second instance
 serves reads and waits, and takes over within the lease's time to live when the holder stops renewing it.
 The lease holder also signs checkpoints (its heartbeat ticks the checkpointer once a second).
+
+Nothing is ever dead-lettered (decision 0055): an event the sequencer cannot describe is logged by its hash anyway
+(handlers.py); if appending still fails, its partition waits at that event, with an ERROR log and the health check's
+"sequencer" component NOT_SERVING naming it, until it can be logged (after an operator's fix and restart).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
@@ -17,24 +22,49 @@ from kafka.consumer.fetcher import ConsumerRecord
 from suara_audit.adapters.log_store import LeafTaken, LeaseLost
 from suara_audit.domain.leaf import Received, Source
 from suara_audit.handlers import Checkpointer, NotSequencer, Sequencer
-from suara_kit.kafka import ConsumerLoop, DeadLetters
+from suara_kit.kafka import TRANSIENT_ERRORS, ConsumerLoop, DeadLetters
 
 log = logging.getLogger(__name__)
 LOST = (LeaseLost, LeafTaken, NotSequencer)
+COMPONENT = "sequencer"  # its name in the health check
+REPEAT_ERROR_EVERY_S = 60.0
+
+Health = Callable[[str | None], None]  # what is wrong with the sequencer (None: nothing)
+
+
+class _NoDeadLetters(DeadLetters):
+    """The integrity log never dead-letters; ConsumerLoop's constructor asks for a DeadLetters all the same."""
+
+    def __init__(self) -> None:
+        pass
+
+    def send(self, record: ConsumerRecord, error: BaseException) -> None:
+        raise AssertionError("the integrity log never dead-letters an event")
 
 
 class BatchConsumerLoop(ConsumerLoop):
     """suara_kit's ConsumerLoop, handing each partition's polled records to the handler at once and committing them
     together: one append (one store round trip per collection) per partition per poll instead of per event.
 
-    If the batch fails, the same records go through ConsumerLoop's one-at-a-time path (retry, dead-letter), so one
-    bad record still cannot hold up the rest. (A candidate for suara_kit's ConsumerLoop itself.)"""
+    If the batch fails, the same records go through ConsumerLoop's one-at-a-time path, so the records before a bad
+    one are logged and committed. A record that still fails is never skipped nor dead-lettered: its partition reads
+    it again after a pause for as long as it fails (other partitions go on), and `health` says which and why.
+    (A candidate for suara_kit's ConsumerLoop itself.)"""
 
     def __init__(
-        self, consumer: KafkaConsumer, batch_handler: Callable[[list[ConsumerRecord]], None], dead_letters: DeadLetters
+        self,
+        consumer: KafkaConsumer,
+        batch_handler: Callable[[list[ConsumerRecord]], None],
+        health: Health = lambda problem: None,
+        backoff_seconds: float = 0.5,
     ) -> None:
-        super().__init__(consumer, lambda record: batch_handler([record]), dead_letters)
+        super().__init__(
+            consumer, lambda record: batch_handler([record]), _NoDeadLetters(), backoff_seconds=backoff_seconds
+        )
         self._batch_handler = batch_handler
+        self._health = health
+        self._held: dict[TopicPartition, str] = {}  # partitions waiting at a record that cannot be logged, and why
+        self._said: dict[tuple[str, int, int], float] = {}  # when each held record's ERROR was last logged
 
     @property
     def stopping(self) -> bool:
@@ -46,11 +76,62 @@ class BatchConsumerLoop(ConsumerLoop):
         try:
             self._batch_handler(records)
         except Exception as error:
-            if not self._stopping.is_set():
+            if not self._stopping.is_set() and partition not in self._held:
                 log.warning("a batch of %d failed, handling it one by one: %s", len(records), error)
             super()._process_partition(partition, records)
             return
         self._consumer.commit({partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)})
+        self._release(partition)
+
+    def _handle(self, record: ConsumerRecord) -> bool:
+        """Log one record; False (read it again later) for as long as that fails, whatever the error."""
+        key = (record.topic, record.partition, record.offset)
+        try:
+            self._handler(record)
+        except Exception as error:
+            if self._stopping.is_set():
+                return False  # stopping (a lost lease among others): the next holder reads it again
+            self._failures[key] = attempts = self._failures.get(key, 0) + 1
+            if isinstance(error, TRANSIENT_ERRORS):
+                log.warning("could not log the event (attempt %d), will retry: %s", attempts, error, extra=_at(record))
+            else:
+                self._hold(record, attempts, error)
+            return False
+        self._failures.pop(key, None)
+        self._said.pop(key, None)
+        self._release(TopicPartition(record.topic, record.partition))
+        return True
+
+    def _hold(self, record: ConsumerRecord, attempts: int, error: BaseException) -> None:
+        key = (record.topic, record.partition, record.offset)
+        why = f"{type(error).__name__}: {str(error)[:200]}"
+        now = time.monotonic()
+        if now - self._said.get(key, -REPEAT_ERROR_EVERY_S) >= REPEAT_ERROR_EVERY_S:
+            self._said[key] = now
+            log.error(
+                "cannot log the event at %s[%d]@%d (attempt %d): %s; the partition waits at it (nothing is skipped)"
+                " until it can be logged: fix the cause and restart the audit service",
+                record.topic,
+                record.partition,
+                record.offset,
+                attempts,
+                why,
+                exc_info=error,
+                extra=_at(record),
+            )
+        self._held[TopicPartition(record.topic, record.partition)] = (
+            f"{record.topic}[{record.partition}]@{record.offset} cannot be logged ({why}); the partition waits"
+        )
+        self._health("; ".join(self._held[p] for p in sorted(self._held)))
+
+    def _release(self, partition: TopicPartition) -> None:
+        if self._held.pop(partition, None) is not None:
+            log.info("the held event of %s[%d] is logged; the partition goes on", partition.topic, partition.partition)
+            self._health("; ".join(self._held[p] for p in sorted(self._held)) or None)
+
+
+def _at(record: ConsumerRecord) -> dict[str, object]:
+    return {"topic": record.topic, "partition": record.partition, "offset": record.offset}
 
 
 def received(record: ConsumerRecord) -> Received:
@@ -64,13 +145,13 @@ class SequencerWorker:
         sequencer: Sequencer,
         checkpointer: Checkpointer,
         make_consumer: Callable[[], KafkaConsumer],
-        dead_letters: DeadLetters,
         lease_ttl_s: float,
+        health: Health = lambda problem: None,
     ) -> None:
         self._sequencer = sequencer
         self._checkpointer = checkpointer
         self._make_consumer = make_consumer
-        self._dead_letters = dead_letters
+        self._health = health
         self._ttl = lease_ttl_s
         self._stopping = threading.Event()
         self._loop: BatchConsumerLoop | None = None
@@ -105,7 +186,7 @@ class SequencerWorker:
         return head.size if head else -1
 
     def _sequence(self) -> None:
-        loop = BatchConsumerLoop(self._make_consumer(), self._append, self._dead_letters)
+        loop = BatchConsumerLoop(self._make_consumer(), self._append, self._health)
         self._loop = loop
         if self._stopping.is_set():
             loop.stop()
@@ -117,6 +198,7 @@ class SequencerWorker:
             loop.stop()
             beat.join(timeout=10)
             self._loop = None
+            self._health(None)  # whoever consumes next reads any held event again and says so
 
     def _append(self, records: list[ConsumerRecord]) -> None:
         assert self._loop is not None
