@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+_WORD = re.compile(r"[0-9a-z]+")
+
 
 @dataclass(frozen=True)
 class Agency:
@@ -26,6 +28,8 @@ class Rule:
     reason: str
     keywords: tuple[str, ...] = ()
     _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    # The first word of each keyword (lowercase): a keyword cannot match a text that lacks its first word.
+    _first_words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @staticmethod
     def make(rule_id: str, agency_code: str, reason: str, keywords: tuple[str, ...] = ()) -> Rule:
@@ -33,11 +37,15 @@ class Rule:
         if keywords:
             alternatives = "|".join(re.escape(k) for k in keywords)
             pattern = re.compile(rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE)
-        return Rule(rule_id, agency_code, reason, keywords, pattern)
+        first = frozenset(w[0] for k in keywords if (w := _WORD.findall(k.lower())))
+        return Rule(rule_id, agency_code, reason, keywords, pattern, first)
 
-    def matches(self, text: str) -> bool:
-        """Whole-word, case-insensitive, as categories.toml specifies."""
-        return self._pattern is not None and self._pattern.search(text) is not None
+    def matches(self, text: str, words: frozenset[str] | None = None) -> bool:
+        """Whole-word, case-insensitive, as categories.toml specifies. `words` (the lowercase words of `text`, if
+        the caller has them) lets most rules answer without running their pattern."""
+        if self._pattern is None or (words is not None and self._first_words.isdisjoint(words)):
+            return False
+        return self._pattern.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -53,9 +61,9 @@ class Category:
     outside_responder: str = ""
     by_kecamatan: bool = False
 
-    def rule_for(self, text: str) -> Rule:
+    def rule_for(self, text: str, words: frozenset[str] | None = None) -> Rule:
         """The first override whose keywords occur in the text, else the default (categories.toml's algorithm)."""
-        return next((r for r in self.overrides if r.matches(text)), self.default)
+        return next((r for r in self.overrides if r.matches(text, words)), self.default)
 
 
 @dataclass(frozen=True)
@@ -94,11 +102,11 @@ class RoutingCatalogue:
     coordinator_desk: str = "DISKOMINFO"
     kabupaten_agency: str = "KABUPATEN_KEDIRI"
 
-    def route(self, category: str, text: str, kelurahan: str | None) -> Rule:
+    def route(self, category: str, text: str, kelurahan: str | None, words: frozenset[str] | None = None) -> Rule:
         """The rule that routes `text` filed under `category`. A by-kecamatan category goes to the kecamatan office
-        of the kelurahan (its default rule's agency only when the kelurahan is unknown)."""
+        of the kelurahan (its default rule's agency only when the kelurahan is unknown). `words`: see Rule.matches."""
         rules = self.categories[category]
-        rule = rules.rule_for(text)
+        rule = rules.rule_for(text, words)
         if rules.by_kecamatan and kelurahan in self.kelurahan and rule is rules.default:
             office = self.kecamatan[self.kelurahan[kelurahan].kecamatan].office
             return Rule.make(rule.rule_id, office, rule.reason)

@@ -12,6 +12,7 @@ from suara_routing.rules import Area, AreaRecogniser, EmergencyLexicon, OutsideL
 from suara_routing.text import Normaliser, normaliser
 
 NO_OUTSIDE = "none"
+EMERGENCY = "emergency"  # the emergency head's positive class ("no" is the other)
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,24 @@ class Thresholds:
     emergency: float  # emergency when the classifier's emergency mass reaches this (or a lexicon word says so)
     outside: float  # outside authority when its score reaches this
     outside_boost: float  # what a lexicon word or a Kabupaten place adds to an outside agency's score
+    margin: float = 0.0  # and the top agency's mass must lead the runner-up's by at least this
+    emergency_head: float = 2.0  # emergency when the dedicated emergency head's probability reaches this (2: no head)
+    # An emergency found only by the model's score takes the complaint from its category's agency to the responders
+    # when the score reaches this; below it the responders are alerted and the coordinator decides (0: always).
+    emergency_switch: float = 0.0
 
     @staticmethod
     def of(model: RoutingModel) -> Thresholds:
         t = model.metadata["thresholds"]
-        return Thresholds(float(t["auto"]), float(t["emergency"]), float(t["outside"]), float(t["outside_boost"]))
+        return Thresholds(
+            float(t["auto"]),
+            float(t["emergency"]),
+            float(t["outside"]),
+            float(t["outside_boost"]),
+            float(t.get("margin", 0.0)),
+            float(t.get("emergency_head", 2.0)),
+            float(t.get("emergency_switch", 0.0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class Classification:
     alternatives: tuple[Suggestion, ...]
     top_terms: tuple[str, ...]
     model_version: str
+    emergency_score: float = 0.0  # the emergency head's probability (or the emergency categories' mass)
+    margin: float = 0.0  # the chosen agency's probability mass minus the runner-up agency's
 
     @property
     def disagreement(self) -> bool:
@@ -71,19 +87,34 @@ class UnknownKelurahan(ValueError):
 
 
 class TextRouter:
-    """Reads a complaint and decides. Pure: the model and the catalogue are given, nothing is read or written."""
+    """Reads a complaint and decides. Pure: the model and the catalogue are given, nothing is read or written.
+
+    Policy (decisions 0071, 0074): the agency is the one with the most probability mass (summed over the categories
+    whose catalogue rule, with the text's keywords and kelurahan, leads to it); `confidence` is that mass times the
+    probability that no outside body is meant, and `auto` needs confidence >= thresholds.auto and a lead over the
+    runner-up agency >= thresholds.margin. An emergency (category, lexicon, emergency head) is routed to its kind's
+    responders; an outside matter to the coordinator, never to a city OPD."""
 
     def __init__(self, model: RoutingModel, catalogue: RoutingCatalogue, version: str) -> None:
         self.model = model
         self.catalogue = catalogue
         self.version = version
         self.thresholds = Thresholds.of(model)
+        policy = model.metadata.get("policy", {})
+        self.opd_by_mass = bool(policy.get("opd_by_mass", False))
+        # Whether the classifier's own choice of an emergency category makes it an emergency (a given category
+        # always does); when off, the danger words and the emergency head decide.
+        self.category_flags_emergency = bool(policy.get("category_flags_emergency", True))
         self.normalise: Normaliser = normaliser(bool(model.metadata.get("javanese", True)))
+        # The rules always read Javanese mapped to Indonesian ("omahku kobong" is a fire whatever the classifier reads).
+        self.rules_normalise: Normaliser = normaliser(True)
         self.areas = AreaRecogniser(catalogue, self.normalise)
         self.emergency_words = EmergencyLexicon()
         self.outside_words = OutsideLexicon()
         self._categories = model.head("category")
         self._outside = model.head("outside")
+        self._emergency = model.heads.get("emergency")
+        self._emergency_yes = self._emergency.classes.index(EMERGENCY) if self._emergency is not None else 0
         unknown = sorted(set(self._categories.classes) - set(catalogue.categories))
         if unknown:
             raise ValueError(f"the model knows categories the catalogue does not: {unknown}")
@@ -101,6 +132,10 @@ class TextRouter:
             for k in catalogue.kelurahan.values()
             for s in k.spellings
         } | {k.code: k.name for k in catalogue.kelurahan.values()}
+        # All heads in one matrix: one gather of the present features' rows serves every head.
+        heads = [self._categories, self._outside] + ([self._emergency] if self._emergency is not None else [])
+        self._stacked = np.ascontiguousarray(np.hstack([h.weights for h in heads]))
+        self._cuts = np.cumsum([len(h.classes) for h in heads])[:-1]
 
     def kelurahan_named(self, reference: str) -> str | None:
         """A kelurahan given by name, spelling or Kemendagri code, as intake accepts it."""
@@ -119,24 +154,47 @@ class TextRouter:
             if given_kelurahan is None:
                 raise UnknownKelurahan(f"unknown kelurahan {kelurahan!r} (not in Kota Kediri)")
         norm = self.normalise(text)
-        # Override keywords are lowercase whole words: the normalised text holds them (abbreviations expanded).
-        rule_text = norm
+        rules_text = norm if self.normalise.use_javanese else self.rules_normalise(text)
         columns, values = self.model.features.vector(norm)
-        p_cat = self._categories.probabilities(columns, values)
-        p_out = self._outside.probabilities(columns, values)
+        scores = np.split(values @ self._stacked[columns], self._cuts)
+        p_cat = self._categories.calibrate(scores[0])
+        p_out = self._outside.calibrate(scores[1])
         area = self.areas.find(norm)
         kel = given_kelurahan or area.kelurahan
         kecamatan = catalogue.kelurahan[kel].kecamatan if kel else area.kecamatan
 
         classes = self._categories.classes
-        model_category = classes[int(np.argmax(p_cat))]
+        top_category = int(np.argmax(p_cat))
+        # The agency each category leads to for this text and place (keyword overrides, kecamatan offices).
+        opd_of = dict(self._default_opd)
+        words = frozenset(norm.split())
+        for k, c in self._text_dependent:
+            if p_cat[k] >= 0.005 or c == category:  # below that a category cannot change the confidence noticeably
+                opd_of[c] = catalogue.route(c, norm, kel, words).agency_code
+        mass: dict[str, float] = {}
+        for c, p in zip(classes, p_cat.tolist(), strict=True):
+            mass[opd_of[c]] = mass.get(opd_of[c], 0.0) + p
+        if self.opd_by_mass:
+            best_opd = max(mass, key=mass.__getitem__)
+            model_k = max((k for k, c in enumerate(classes) if opd_of[c] == best_opd), key=lambda k: float(p_cat[k]))
+        else:
+            model_k = top_category
+        model_category = classes[model_k]
         chosen = category or model_category
 
-        # Emergency lane: the category, the lexicon, or enough of the classifier's mass on emergency categories.
-        kinds = self.emergency_words.kinds(norm)
+        # Emergency lane: the category, the lexicon (in progress, not over), or the emergency head.
+        kinds = self.emergency_words.kinds(rules_text)
         emergency_mass = float(p_cat[self._emergency_mask].sum())
-        emergency = catalogue.categories[chosen].emergency or bool(kinds) or emergency_mass >= self.thresholds.emergency
+        if self._emergency is not None:
+            emergency_score = float(self._emergency.calibrate(scores[2])[self._emergency_yes])
+            by_model = emergency_score >= self.thresholds.emergency_head
+        else:
+            emergency_score = emergency_mass
+            by_model = emergency_mass >= self.thresholds.emergency
+        by_category = catalogue.categories[chosen].emergency and (category is not None or self.category_flags_emergency)
+        emergency = by_category or bool(kinds) or by_model
         kind: str | None = None
+        lane = False  # the complaint goes to the emergency's responders (not only alerts them)
         if emergency:
             if catalogue.categories[chosen].emergency:
                 kind = chosen
@@ -144,21 +202,26 @@ class TextRouter:
                 kind = kinds[0]
             else:
                 kind = classes[int(np.argmax(np.where(self._emergency_mask, p_cat, -1.0)))]
-            if category is None:
+            lane = by_category or bool(kinds) or emergency_score >= self.thresholds.emergency_switch
+            if category is None and lane:
                 chosen = kind
 
-        opd_of = dict(self._default_opd)
-        for k, c in self._text_dependent:
-            if p_cat[k] >= 0.005 or c == chosen:  # below that a category cannot change the confidence noticeably
-                opd_of[c] = catalogue.route(c, rule_text, kel).agency_code
-        rule = catalogue.route(chosen, rule_text, kel)
-        outside, outside_score = self._outside_authority(norm, area, p_out)
+        rule = catalogue.route(chosen, norm, kel, words)
+        outside, outside_score = self._outside_authority(rules_text, area, p_out, lane)
         if outside is None and catalogue.outside(rule.agency_code):
             outside, outside_score = rule.agency_code, 1.0 - float(p_out[self._no_outside])
 
-        opd_mass = float(sum(p for c, p in zip(classes, p_cat, strict=True) if opd_of[c] == rule.agency_code))
-        confidence = opd_mass * float(p_out[self._no_outside])
+        p_inside = float(p_out[self._no_outside])
+        opd_mass = mass.get(rule.agency_code, 0.0)
+        runner_up = max((m for code, m in mass.items() if code != rule.agency_code), default=0.0)
+        margin = opd_mass - runner_up
+        confidence = opd_mass * p_inside
         unknown_office = catalogue.categories[chosen].by_kecamatan and kel is None
+        responders: tuple[str, ...] = ()
+        outside_responder = None
+        if kind is not None:
+            responders = catalogue.categories[kind].responders
+            outside_responder = catalogue.categories[kind].outside_responder or None
         if outside is not None:
             opd, auto, confidence = outside, False, outside_score
             reason = (
@@ -169,13 +232,12 @@ class TextRouter:
         else:
             opd, rule_id, reason = rule.agency_code, rule.rule_id, rule.reason
             # An emergency's responders are alerted whatever the confidence (the router does that); "auto" says
-            # whether the agency decision stands without the coordinator.
-            auto = (category is not None or confidence >= self.thresholds.auto) and not unknown_office
-        responders: tuple[str, ...] = ()
-        outside_responder = None
-        if kind is not None:
-            responders = catalogue.categories[kind].responders
-            outside_responder = catalogue.categories[kind].outside_responder or None
+            # whether the agency decision stands without the coordinator. An emergency is never dispatched
+            # automatically to an agency that is not one of its responders.
+            confident = confidence >= self.thresholds.auto and margin >= self.thresholds.margin
+            auto = (category is not None or confident) and not unknown_office
+            if emergency and opd not in responders:
+                auto = False
 
         order = np.argsort(-p_cat, kind="stable")[:3]
         alternatives = tuple(Suggestion(classes[i], opd_of[classes[i]], round(float(p_cat[i]), 4)) for i in order)
@@ -200,11 +262,17 @@ class TextRouter:
             alternatives=alternatives,
             top_terms=self._top_terms(columns, values, chosen),
             model_version=self.version,
+            emergency_score=round(emergency_score, 4),
+            margin=round(margin, 4),
         )
 
-    def _outside_authority(self, norm: str, area: Area, p_out: np.ndarray) -> tuple[str | None, float]:
+    def _outside_authority(
+        self, norm: str, area: Area, p_out: np.ndarray, emergency: bool = False
+    ) -> tuple[str | None, float]:
         scores = {c: float(p) for c, p in zip(self._outside.classes, p_out, strict=True) if c != NO_OUTSIDE}
-        named = self.outside_words.agencies(norm)
+        # In an emergency the city's responders act; a word such as "PLN" or "kereta api" does not make it a matter
+        # for the outside body (the catalogue's outside_responder says who else must act). A Kabupaten place does.
+        named = set() if emergency else self.outside_words.agencies(norm)
         if area.kabupaten_place is not None:
             named.add(self.catalogue.kabupaten_agency)
         for code in named:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +48,7 @@ class Block:
     vocabulary: dict[str, int] = field(init=False, repr=False, compare=False)
 
     # Character n-grams depend only on the word: the known columns of each word seen are remembered.
-    _columns_of_word: dict[str, list[int]] = field(init=False, repr=False, compare=False)
+    _columns_of_word: dict[str, npt.NDArray[np.int64]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vocabulary", {term: column for column, term in enumerate(self.terms)})
@@ -61,26 +60,28 @@ class Block:
         return char_wb_ngrams(text, self.min_n, self.max_n)
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Column indices and l2-normalised sublinear tf-idf values of the text's known terms."""
+        """Column indices (ascending) and l2-normalised sublinear tf-idf values of the text's known terms."""
         vocabulary = self.vocabulary
         if self.kind == "word":
-            counts = Counter(vocabulary[t] for t in self.cut(text) if t in vocabulary)
+            found = np.fromiter((vocabulary[t] for t in self.cut(text) if t in vocabulary), dtype=np.int64)
         else:
-            found: list[int] = []
             cache = self._columns_of_word
+            parts = []
             for word in text.split():
                 columns_of_word = cache.get(word)
                 if columns_of_word is None:
                     if len(cache) > 200_000:
                         cache.clear()
                     grams = char_wb_ngrams(word, self.min_n, self.max_n)
-                    columns_of_word = cache[word] = [vocabulary[g] for g in grams if g in vocabulary]
-                found += columns_of_word
-            counts = Counter(found)
-        if not counts:
+                    columns_of_word = cache[word] = np.array(
+                        [vocabulary[g] for g in grams if g in vocabulary], dtype=np.int64
+                    )
+                parts.append(columns_of_word)
+            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if len(found) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        columns, counts = np.unique(found, return_counts=True)
+        values = 1.0 + np.log(counts)
         values *= self.idf[columns]
         values /= math.sqrt(float(values @ values))
         return columns, values

@@ -23,10 +23,15 @@ class ModelError(ValueError):
     """The model file is missing, altered or not a Suara routing model; the message says which."""
 
 
+CALIBRATIONS = ("sigmoid", "softmax")
+
+
 @dataclass(frozen=True)
 class Head:
-    """A one-vs-rest linear model over the features, with a sigmoid calibrator per class (scikit-learn's
-    CalibratedClassifierCV, method "sigmoid"): p_k = 1 / (1 + exp(a_k * score_k + b_k)), then normalised."""
+    """A linear model over the features with its calibration:
+    - "sigmoid": one-vs-rest scores with a sigmoid calibrator per class (scikit-learn's CalibratedClassifierCV,
+      method "sigmoid"): p_k = 1 / (1 + exp(a_k * score_k + b_k)), then normalised;
+    - "softmax": a multinomial logistic regression: p = softmax(scores) (sigmoid_a and sigmoid_b unused, zeros)."""
 
     name: str
     classes: tuple[str, ...]
@@ -34,16 +39,31 @@ class Head:
     intercept: FloatArray
     sigmoid_a: FloatArray
     sigmoid_b: FloatArray
+    calibration: str = "sigmoid"
+
+    def __post_init__(self) -> None:
+        if self.calibration not in CALIBRATIONS:
+            raise ModelError(f"head {self.name!r}: unknown calibration {self.calibration!r}")
 
     def scores(self, columns: npt.NDArray[np.int64], values: FloatArray) -> FloatArray:
         return values @ self.weights[columns] + self.intercept
 
-    def probabilities(self, columns: npt.NDArray[np.int64], values: FloatArray) -> FloatArray:
-        p = 1.0 / (1.0 + np.exp(self.sigmoid_a * self.scores(columns, values) + self.sigmoid_b))
+    def calibrate(self, raw: FloatArray) -> FloatArray:
+        """Probabilities from the raw products (features x weights, without the intercept)."""
+        scores = raw + self.intercept
+        if self.calibration == "softmax":
+            e = np.exp(scores - scores.max())
+            softmax: FloatArray = e / e.sum()
+            return softmax
+        p = 1.0 / (1.0 + np.exp(self.sigmoid_a * scores + self.sigmoid_b))
         total = float(p.sum())
         if total == 0.0:
             return np.full(len(self.classes), 1.0 / len(self.classes))
-        return p / total
+        normalised: FloatArray = p / total
+        return normalised
+
+    def probabilities(self, columns: npt.NDArray[np.int64], values: FloatArray) -> FloatArray:
+        return self.calibrate(values @ self.weights[columns])
 
     def contributions(self, columns: npt.NDArray[np.int64], values: FloatArray, klass: int) -> FloatArray:
         """How much each present feature pushed the score of class `klass` (value x weight)."""
@@ -88,6 +108,7 @@ def save_model(model: RoutingModel, path: Path) -> str:
                 "intercept": array(h.intercept, "f8"),
                 "sigmoid_a": array(h.sigmoid_a, "f8"),
                 "sigmoid_b": array(h.sigmoid_b, "f8"),
+                **({"calibration": h.calibration} if h.calibration != "sigmoid" else {}),
             }
             for h in model.heads.values()
         ],
@@ -130,6 +151,7 @@ def load_model(path: Path, expected_sha256: str) -> RoutingModel:
             array(h["intercept"]),
             array(h["sigmoid_a"]),
             array(h["sigmoid_b"]),
+            h.get("calibration", "sigmoid"),
         )
         for h in header["heads"]
     }

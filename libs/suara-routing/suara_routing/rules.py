@@ -12,7 +12,26 @@ from suara_routing.text import Normaliser
 # Words before an ambiguous place name that say it is a place ("pojok" alone is a corner; "kelurahan pojok" a place).
 KELURAHAN_CUES = frozenset({"kelurahan", "lurah", "wilayah", "daerah", "kampung", "warga", "kawasan", "sekitar"})
 KABUPATEN_CUES = frozenset(
-    {"kecamatan", "desa", "dusun", "daerah", "wilayah", "kabupaten", "arah", "ke", "di", "dari", "kawasan", "warga"}
+    {
+        "kecamatan",
+        "desa",
+        "dusun",
+        "daerah",
+        "wilayah",
+        "kabupaten",
+        "arah",
+        "ke",
+        "di",
+        "dari",
+        "kawasan",
+        "warga",
+        "pasar",
+        "jalan",
+        "raya",
+        "orang",
+        "sekitar",
+        "dekat",
+    }
 )
 # After "desa", these words are not a village name.
 _NOT_A_VILLAGE = frozenset(
@@ -109,7 +128,8 @@ class AreaRecogniser:
         return Area(kelurahan, kecamatan, place)
 
 
-# Words that, just before an emergency word, say it has NOT happened (yet): "rawan tumbang", "sebelum ada kecelakaan".
+# Words that, among the three words before an emergency word, say it has NOT happened (yet): "rawan tumbang",
+# "sebelum ada kecelakaan".
 _NOT_NOW = frozenset(
     {
         "rawan",
@@ -143,62 +163,128 @@ _NOT_NOW = frozenset(
         "belum",
         "mungkin",
         "antisipasi",
+        "bukan",
+        "dudu",
+        "ngeri",
+        "wedi",
+        "kuwatos",
     }
 )
 
+_HEDGES = frozenset({"rawan", "hampir", "nyaris", "belum", "tidak", "potensi", "berpotensi", "bisa", "mungkin"})
+
 EMERGENCY_WORDS: dict[str, str] = {
     "kebakaran": (
-        r"kebakaran|terbakar|dilalap api|kobaran api|api (?:membesar|berkobar|menyala|merembet)|"
-        r"asap (?:hitam )?(?:tebal|mengepul)"
+        r"(?<!pemadam )kebakaran|terbakar|kebakar|dilalap api|kobaran api|api (?:\w+ )?(?:membesar|berkobar|menyala|"
+        r"merembet|besar|"
+        r"gede|nyambar|menjalar)|apinya (?:\w+ )?(?:besar|gede|membesar|nyambar|merembet)|"
+        r"asap (?:hitam )?(?:tebal|mengepul)|kepulan asap|mengeluarkan asap|asap dan api|(?<!kereta )(?<!kembang )api|"
+        r"ada asap dari (?:ruang|rumah|dapur|lantai|gudang|toko|ruko|kamar|genset|kios|los|atap)|"
+        r"apinya|(?:tolong|mohon|kirim|butuh|panggil|minta) (?:\w+ )?pemadam|ngebul|kukus|meledak|ledakan|"
+        r"kesamber petir|tersambar petir"
     ),
     "hewan_liar": (
-        r"ular|kobra|sanca|piton|sarang tawon|tawon|vespa|biawak|buaya|anjing (?:gila|liar)|"
-        r"monyet (?:liar|lepas|mengamuk)|hewan (?:liar|buas)"
+        r"ular|ula|kobra|sanca|piton|welang|sarang tawon|tawon|vespa|lebah|biawak|(?<!retak )buaya|anjing (?:gila|"
+        r"liar|galak)|"
+        r"monyet (?:liar|lepas|mengamuk)|hewan (?:liar|buas)|menggigit|digigit (?:anjing|ular|monyet|biawak)"
     ),
-    "kecelakaan": r"kecelakaan|tabrakan|ditabrak|tertabrak|menabrak|terserempet|keserempet|terlindas",
+    "kecelakaan": (
+        r"kecelakaan|tabrakan|tabrak lari|kesrempet|tabrak|ditabrak|kebentur|dhawah|tertabrak|menabrak|nabrak|"
+        r"terserempet|keserempet|terlindas|kelindes|dilindas|"
+        r"jatuh dari (?:motor|sepeda|pohon|perancah|atap|tangga|genteng|lantai)|terjatuh|tertimpa|ketiban|kejatuhan|"
+        r"menimpa|nimpa|terbentur"
+    ),
     "gawat_darurat_medis": (
-        r"pingsan|tidak sadarkan diri|tak sadarkan diri|sesak napas|sesak nafas|kejang|"
-        r"serangan jantung|stroke|mau melahirkan|akan melahirkan|pendarahan|perdarahan|overdosis|"
-        r"keracunan|ambulans"
+        r"pingsan|tidak sadarkan diri|tak sadarkan diri|tidak sadar|tidak bangun bangun|tidak respon|sesak|"
+        r"kejang|serangan jantung|stroke|mau melahirkan|akan melahirkan|pendarahan|perdarahan|(?<!demam )berdarah|"
+        r"darah (?:banyak|terus|mengalir|mengucur)|banyak darah|getihen|"
+        r"overdosis|keracunan|lumpuh separuh|ngelantur|(?:tolong|mohon|minta|butuh|kirim|panggil|"
+        r"perlu) (?:\w+ )?(?:ambulans|ambulan|ambulance|amblns)|"
+        r"(?:ambulans|ambulan|ambulance|amblns) (?:please|segera|cepat|tolong)|tersedak|kesedak|"
+        r"tidak bisa (?:bernapas|bernafas|napas|"
+        r"nafas)|luka bakar|melepuh|penuh darah|mimisan|(?:minum|ngombe|menelan) (?:obat nyamuk|racun|cairan)|"
+        r"tersengat listrik|kesetrum|kesetrum listrik|muntah darah"
     ),
     "bencana_banjir": (
-        r"banjir (?:masuk|setinggi|sudah masuk|makin|semakin|naik|merendam)|kebanjiran|"
-        r"air (?:sudah )?masuk (?:ke )?rumah|terendam|evakuasi"
+        r"banjir (?:masuk|setinggi|sudah masuk|makin|semakin|naik|merendam|bandang|menggenangi)|kebanjiran|"
+        r"banjir bandang|"
+        r"air (?:\w+ ){0,3}(?:masuk|meluap) (?:ke )?(?:dalam )?(?:rumah|kamar|teras|ruang|kelas|kos|permukiman|"
+        r"perkampungan|dalem)|terendam|evakuasi|mengungsi|ngungsi|perahu karet|air bah|tanggul (?:\w+ ){0,3}jebol|"
+        r"(?:air|banjir) (?:sudah )?(?:sepinggang|sedada|selutut|sepaha|seleher)|air setinggi (?:lutut|pinggang|dada)"
     ),
-    "bencana_pohon_tumbang": r"(?:pohon|dahan|batang) (?:\w+ ){0,2}(?:tumbang|roboh|ambruk|patah)",
+    "bencana_pohon_tumbang": (
+        r"(?:pohon|dahan|batang) (?:\w+ ){0,4}(?:tumbang|roboh|ambruk|patah|rubuh)|tumbang melintang"
+    ),
     "bencana_alam": (
-        r"angin (?:kencang|ribut)|puting beliung|longsor|gempa|(?:rumah|atap|tembok|"
-        r"dinding) (?:\w+ )?(?:roboh|ambruk|terbang)"
+        r"angin (?:kencang|ribut|besar)|puting beliung|longsor|gempa|(?:rumah|atap|tembok|"
+        r"dinding|genteng|gentengku|bangunan|plafon|payon\w*|tenda) (?:\w+ ){0,2}(?:roboh|ambruk|ambrol|terbang|"
+        r"ambyar|runtuh)|"
+        r"reruntuhan"
     ),
     "sosial_odgj": (
-        r"(?:odgj|orang gila|gangguan jiwa)(?: \w+){0,6} (?:mengamuk|membawa (?:senjata|parang|"
-        r"pisau|celurit)|melempar\w*|menyerang|memukul\w*|mengancam|membahayakan)|mengamuk"
+        r"(?:odgj|orang gila|gangguan jiwa|orang stres|orang stress)(?: \w+){0,8} (?:mengamuk|membawa (?:senjata|"
+        r"parang|"
+        r"pisau|celurit)|bawa (?:celurit|clurit|parang|pisau|golok|kayu|batu|sajam)|melempar\w*|ngelempar\w*|"
+        r"menyerang|nyerang|memukul\w*|mukul\w*|mengancam|ngancam|membahayakan|ngejar|mengejar|mecahin|memecahkan|"
+        r"merusak|masuk)|mengamuk"
     ),
     "kamtibmas": (
         r"tawuran|perkelahian|berkelahi|pengeroyokan|dikeroyok|begal|dibegal|perampokan|dirampok|"
-        r"jambret|penjambretan|penusukan|ditusuk|dibacok|bacok"
+        r"jambret|penjambretan|penusukan|ditusuk|dibacok|bacok|senjata tajam|sajam|celurit|clurit|parang|golok|"
+        r"pedang|keributan|saling pukul|saling lempar|main hakim|dibuntuti|buka paksa|maksa masuk|memaksa masuk|"
+        r"gedor\w*|pisau|"
+        r"balap liar(?: \w+){0,16} (?:sekarang|saat ini) (?:lagi|sedang|masih) "
+        r"(?:rame|ramai|berlangsung|balapan)"
     ),
     "penyelamatan": (
-        r"hanyut|terseret arus|tenggelam|terjebak|terjepit|terperosok|tercebur|terjatuh ke (?:sumur|"
-        r"sungai|jurang)"
+        r"hanyut|terseret|keseret|nyemplung|(?:mau|akan|hendak|ingin|mencoba) bunuh diri|bunuh diri|"
+        r"terbawa arus|kebawa arus|tenggelam|terjebak|terjepit|"
+        r"terperosok|tercebur|kecebur|"
+        r"kecemplung|terkunci di|kekunci|nyangkut|tersangkut|tidak bisa turun|terjatuh ke (?:sumur|sungai|jurang)|"
+        r"jatuh ke (?:sumur|sungai|"
+        r"jurang|selokan)"
     ),
 }
+
+# Words anywhere in the text that say the danger is over, in the past or not real: the lexicon then does not count
+# (the classifier's emergency head still decides on its own).
+PAST_OR_OVER = re.compile(
+    r"(?<![a-z0-9])(?:kemarin|kemaren|minggu lalu|bulan lalu|tahun lalu|hari lalu|sudah padam|sudah dipadamkan|"
+    r"sudah surut|sudah kami padamkan|sudah reda|pelatihan|simulasi|sosialisasi|hoax|hoaks|tidak ada korban|"
+    r"tanpa korban|tidak mengganggu|tidak ngamuk|tidak menyerang|tidak nyerang|sudah hilang|sudah pergi|"
+    r"sudah ditangkap|sudah diamankan|sudah diobati|sudah membaik|sudah ditangani|(?:belum|tidak) (?:ada|terlihat) api|"
+    r"bukan kebakaran|bukan darurat|cuma nanya|cuma tanya|mau tanya|mau nanya|bertanya|tanglet|mohon pirsa|"
+    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu))(?![a-z0-9])"
+)
 
 
 class EmergencyLexicon:
     """Words that say an emergency is happening now, by kind (an emergency category). A match preceded by a word
     such as "rawan", "sebelum" or "hampir" does not count."""
 
-    def __init__(self, words: dict[str, str] = EMERGENCY_WORDS) -> None:
+    def __init__(self, words: dict[str, str] = EMERGENCY_WORDS, past: re.Pattern[str] | None = PAST_OR_OVER) -> None:
         self._patterns = {kind: re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])") for kind, p in words.items()}
+        self._past = past
+
+    def over(self, text: str) -> bool:
+        """A word says the danger is over, in the past or not real ("kemarin", "sudah padam", "simulasi")."""
+        return self._past is not None and self._past.search(text) is not None
 
     def kinds(self, text: str) -> list[str]:
+        """Kinds of emergency the words say is happening now, first mentioned first; none when the text says it is
+        over or in the past."""
+        if self.over(text):
+            return []
         found: list[tuple[int, str]] = []
         for kind, pattern in self._patterns.items():
             for match in pattern.finditer(text):
                 # The two words before the match and the words inside it ("pohon RAWAN tumbang").
-                before = text[max(0, match.start() - 30) : match.start()].split()[-2:] + match.group().split()[:-1]
-                if not any(w in _NOT_NOW for w in before):
+                # The three words before the match, and hedges inside a short one ("pohon RAWAN tumbang"); "tidak
+                # sadar" and "mau melahirkan" are the danger itself; a long match is two cues far apart.
+                before = text[max(0, match.start() - 40) : match.start()].split()[-3:]
+                words = match.group().split()
+                inside = words[1:-1] if len(words) <= 5 else []
+                if not any(w in _NOT_NOW for w in before) and not any(w in _HEDGES for w in inside):
                     found.append((match.start(), kind))
                     break
         return [kind for _, kind in sorted(found)]
@@ -211,31 +297,52 @@ OUTSIDE_WORDS: dict[str, str] = {
         r"tiang listrik|meteran listrik|kwh meter"
     ),
     "POLRES_KEDIRI_KOTA": (
-        r"polisi(?! tidur)|polres|polsek|kepolisian|satlantas|tilang|narkoba|sabu|pencurian|dicuri|"
+        r"polisi(?! tidur| pamong)|polres|polsek|kepolisian|satlantas|tilang|narkoba|sabu|pencurian|dicuri|"
         r"kemalingan|curanmor|penipuan|ditipu|begal|dibegal|jambret|judi|togel|balap liar|"
-        r"tabrak lari|preman\w*"
+        r"tabrak lari|preman\w*|tawuran|senjata tajam|sajam|celurit|clurit|pengeroyokan|dikeroyok|"
+        r"perkelahian|berkelahi|keributan|pencuri\w*|maling|copet|kecopetan|pil koplo|pengedar|miras|"
+        r"dibobol|membobol|buka paksa|geng motor|perguruan silat|dipalak|pemalakan|kehilangan (?:motor|sepeda|hp|"
+        r"dompet)|"
+        r"\w+ (?:hilang|ilang) di parkiran"
     ),
-    "PROV_JATIM_BINA_MARGA": r"jalan pro[pv]insi|bina marga provinsi",
+    "PROV_JATIM_BINA_MARGA": (
+        r"jalan pro[pv]insi|bina marga provinsi|(?:jalan|ruas|jalur) (?:\w+ )?(?:berstatus )?pro[pv]insi"
+    ),
     "PROV_JATIM_DINDIK": r"sma|smk|sman|smkn|slb|sma negeri|smk negeri",
-    "BBPJN_JATIM_BALI": r"jalan nasional|bbpjn|pjn",
+    "BBPJN_JATIM_BALI": r"(?:jalan|jalur|ruas) nasional|bbpjn|pjn|jalan negara",
     "KAI_DAOP7": (
         r"perlintasan (?:sebidang|kereta|rel)|palang (?:pintu )?(?:kereta|perlintasan|rel)|"
-        r"rel kereta|pt kai|kai|daop|kereta api"
+        r"rel kereta|pt kai|kai|daop|kereta api|perlintasan ka"
     ),
-    "BPJS_KESEHATAN": r"bpjs(?: kesehatan)?|jkn|kartu indonesia sehat",
+    "BPJS_KESEHATAN": r"bpjs(?! ketenagakerjaan| tk| pbi)(?: kesehatan)?|jkn|kartu indonesia sehat",
     "BPN_KOTA_KEDIRI": r"bpn|sertifikat tanah|sertipikat|ptsl|pertanahan|sengketa tanah|pengukuran tanah",
     "KEMENAG_KOTA_KEDIRI": (
         r"kemenag|kementerian agama|kua|kantor urusan agama|madrasah|mts|mtsn|man \d+|man negeri|"
-        r"haji|umroh|umrah|buku nikah|daftar nikah|pendaftaran nikah"
+        r"haji|umroh|umrah|daftar nikah|pendaftaran nikah|mi swasta|mi negeri|pondok pesantren|ponpes"
     ),
 }
 
 
+# Words just before an outside-authority word that make it a risk, not the matter itself ("rawan begal": the
+# complaint is the dark street lamp, not a crime for the police).
+_ONLY_A_RISK = frozenset(
+    {"rawan", "takut", "khawatir", "cegah", "mencegah", "potensi", "berpotensi", "antisipasi", "hindari", "sering"}
+)
+
+
 class OutsideLexicon:
-    """Words that name a body outside the city's authority or a matter only it handles."""
+    """Words that name a body outside the city's authority or a matter only it handles (a word right after "rawan",
+    "takut", "sering" … names a risk, not the matter, and does not count)."""
 
     def __init__(self, words: dict[str, str] = OUTSIDE_WORDS) -> None:
         self._patterns = {code: re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])") for code, p in words.items()}
 
     def agencies(self, text: str) -> set[str]:
-        return {code for code, pattern in self._patterns.items() if pattern.search(text)}
+        found = set()
+        for code, pattern in self._patterns.items():
+            for match in pattern.finditer(text):
+                before = text[max(0, match.start() - 30) : match.start()].split()[-2:]
+                if not any(w in _ONLY_A_RISK for w in before):
+                    found.add(code)
+                    break
+        return found

@@ -80,7 +80,14 @@ def make_tiny_items() -> list[Item]:
 @pytest.fixture(scope="session")
 def tiny_router(catalogue) -> TextRouter:
     model, _, _ = fit(make_tiny_items(), javanese=True)
-    model.metadata["thresholds"] = {"auto": 0.5, "emergency": 0.5, "outside": 0.5, "outside_boost": 0.6}
+    model.metadata["thresholds"] = {
+        "auto": 0.5,
+        "margin": 0.0,
+        "emergency": 0.5,
+        "emergency_head": 0.5,
+        "outside": 0.5,
+        "outside_boost": 0.6,
+    }
     model.metadata["duplicates"] = {"method": "cosine", "threshold": 0.5}
     return TextRouter(model, catalogue, "tiny")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from suara_routing.duplicates import DuplicateFinder, Report
+import pytest
+
+from suara_routing.duplicates import DuplicateFinder, Report, named_places
 
 T0 = datetime(2026, 3, 2, 8, 0)
 
@@ -48,3 +50,29 @@ def test_dissimilar_text_is_not_a_duplicate_and_rapidfuzz_works_too(tiny_router)
 
     assert finder(tiny_router).find(other, [first]) is None
     assert finder(tiny_router, "token_set", 0.9).find(report("c", first.normalised_text, hours=1), [first]) is not None
+
+
+def test_two_reports_naming_the_same_street_score_higher_with_the_place_bonus(tiny_router) -> None:
+    a, b = "lubang di jalan mayor bismo makin lebar", "aspal jalan mayor bismo ambles"
+    word = finder(tiny_router, "word")
+    place = finder(tiny_router, "word_place")
+
+    assert named_places(a) == named_places(b) == frozenset({"mayor"})
+    assert place.similarity(a, b) == pytest.approx(min(1.0, word.similarity(a, b) + DuplicateFinder.PLACE_BONUS))
+    assert place.similarity(a, "aspal jalan semeru ambles") == word.similarity(a, "aspal jalan semeru ambles")
+
+
+def test_two_emergency_categories_in_one_kelurahan_within_hours_are_candidates(tiny_router) -> None:
+    fire = report("a", "gudang terbakar", category="kebakaran")
+    rescue = report("b", "orang terjebak di gudang terbakar", hours=1, category="penyelamatan")
+    late = report("c", "orang terjebak di gudang terbakar", hours=7, category="penyelamatan")
+    f = finder(tiny_router)
+
+    assert f.candidate(rescue, fire)
+    assert not f.candidate(late, fire)  # the shorter window (the fire's 6 hours) applies
+    assert not f.candidate(report("d", "sampah", hours=1, category="sampah"), fire)
+
+
+def test_an_unknown_method_is_refused(tiny_router) -> None:
+    with pytest.raises(ValueError, match="unknown similarity method"):
+        finder(tiny_router, "jaccard")

@@ -89,3 +89,90 @@ def test_outside_authority_words_name_their_agency(text, agency) -> None:
 
 def test_a_speed_bump_is_not_the_police() -> None:
     assert OutsideLexicon().agencies(normalise("polisi tidur terlalu tinggi")) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("tulung omahku kobong anakku isih nang njero", "kebakaran"),
+        ("tawuran di jembatan puluhan anak bawa sajam", "kamtibmas"),
+        ("air sudah sepinggang orang dewasa butuh perahu karet", "bencana_banjir"),
+        ("bapak saya tidak sadar setelah jatuh di kamar mandi", "gawat_darurat_medis"),
+        ("ada orang gila ngejar ibu ibu pakai kayu di depan sekolah", "sosial_odgj"),
+        ("anak kecebur sumur tolong", "penyelamatan"),
+    ],
+)
+def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
+    assert kind in EmergencyLexicon().kinds(normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kemarin ada kebakaran di gudang, sekarang mohon hidran diperiksa",
+        "api sudah padam, tinggal bau asap",
+        "simulasi kebakaran di balai kota besok pagi",
+        "banjir sudah surut, tolong bantu bersih bersih lumpur",
+        "kapan pemadam kebakaran ngecek hidran di perumahan kami",
+        "ada retak buaya di aspal jalan",
+    ],
+)
+def test_past_over_or_not_real_dangers_are_not_an_emergency_by_words(text) -> None:
+    assert EmergencyLexicon().kinds(normalise(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        ("jalur nasional arah tulungagung lubang besar", "BBPJN_JATIM_BALI"),
+        ("ruas jalan berstatus provinsi bergelombang", "PROV_JATIM_BINA_MARGA"),
+        ("ada yang jual pil koplo di warung kopi", "POLRES_KEDIRI_KOTA"),
+        ("listrik padam sejak pagi", "PLN"),
+    ],
+)
+def test_outside_words_name_their_agency(text, agency) -> None:
+    assert agency in OutsideLexicon().agencies(normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yth satuan polisi pamong praja mohon tertibkan pkl",
+        "lampu jalan mati rawan begal mohon diperbaiki",
+        "sering terjadi jambret karena gelap, tolong tambah lampu",
+    ],
+)
+def test_a_risk_or_the_municipal_police_is_not_a_matter_for_the_police(text) -> None:
+    assert "POLRES_KEDIRI_KOTA" not in OutsideLexicon().agencies(normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lampu pju mati di jalan semeru",
+        "jalan nasional berlubang dekat terminal",
+        "sampah menumpuk di pasar setonobetek",
+        "surat pengantar di kelurahan lama sekali",
+    ],
+)
+def test_routing_with_the_words_prefilter_gives_the_same_rule_as_without(catalogue, text) -> None:
+    norm = normalise(text)
+    words = frozenset(norm.split())
+    for category in catalogue.categories:
+        assert catalogue.route(category, norm, "Bujel", words) == catalogue.route(category, norm, "Bujel")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ada orang mau bunuh diri di atas jembatan", "penyelamatan"),
+        ("ibu ini mau melahirkan di angkot tolong", "gawat_darurat_medis"),
+        ("pohon besar tumbang menutup jalan", "bencana_pohon_tumbang"),
+    ],
+)
+def test_words_that_are_part_of_the_danger_do_not_cancel_it(text, kind) -> None:
+    assert kind in EmergencyLexicon().kinds(normalise(text))
+
+
+def test_a_hedge_inside_the_phrase_cancels_it() -> None:
+    assert EmergencyLexicon().kinds(normalise("pohon besar belum tumbang tapi miring")) == []
