@@ -1,14 +1,14 @@
 """The router's store of recent complaints, to recognise a near-duplicate: per kelurahan and category, by time.
 
-The Mongo adapter keys each document by `_id` = "<kelurahan>|<category>|<received at, UTC, fixed width>|<complaint
-id>", so one kelurahan and category's complaints in a time window are one `_id` range, the only query FerretDB's
-SQLite backend answers from an index (decision 0081). Each add also drops that bucket's complaints older than the
-category's window, so the collection stays as small as the windows require."""
+Each add also forgets that kelurahan and category's complaints older than the category's window, so the store holds
+no more than the windows require. The in-memory fake keeps the same order as the Mongo adapter (time, then id)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
+
+from pymongo import ReturnDocument
 
 from suara_kit.mongo import MongoDatabase
 from suara_router.domain.text_routing import RecentComplaint
@@ -64,40 +64,46 @@ class InMemoryRecentComplaints(RecentComplaints):
 
 
 class MongoRecentComplaints(RecentComplaints):
+    """One document per kelurahan and category (`_id` "<kelurahan>|<category>"), holding that bucket's recent
+    complaints as a map from complaint id to entry. Every read and write is by `_id` equality, the one filter
+    FerretDB's SQLite backend answers from its index; an `_id` range or any other filter scans the collection
+    (measured: 2.2 s per query at 20,000 documents, decision 0081)."""
+
     def __init__(self, database: MongoDatabase, collection: str = COLLECTION) -> None:
-        self._complaints = database[collection]
+        self._buckets = database[collection]
 
     def add(self, complaint: RecentComplaint, keep_after: datetime) -> None:
-        self._complaints.update_one(
-            {"_id": key(complaint)},
-            {
-                "$setOnInsert": {
-                    "complaint_id": complaint.complaint_id,
-                    "tracking_number": complaint.tracking_number,
-                    "kelurahan": complaint.kelurahan,
-                    "category": complaint.category,
-                    "received_at": _moment(complaint.received_at),
-                    "text": complaint.normalised_text,
-                }
-            },
-            upsert=True,
-        )
         bucket = _bucket(complaint.kelurahan, complaint.category)
-        self._complaints.delete_many({"_id": {"$gte": bucket, "$lt": bucket + _moment(keep_after)}})
+        entry = {
+            "tracking_number": complaint.tracking_number,
+            "received_at": _moment(complaint.received_at),
+            "text": complaint.normalised_text,
+        }
+        # Setting one key of the map is atomic and idempotent: concurrent adds to one bucket never lose each other.
+        found = self._buckets.find_one_and_update(
+            {"_id": bucket},
+            {"$set": {f"recent.{complaint.complaint_id}": entry}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        cutoff = _moment(keep_after)
+        old = [cid for cid, e in (found or {}).get("recent", {}).items() if e["received_at"] < cutoff]
+        if old:
+            self._buckets.update_one({"_id": bucket}, {"$unset": {f"recent.{cid}": "" for cid in old}})
 
     def between(self, kelurahan: str, category: str, start: datetime, end: datetime) -> list[RecentComplaint]:
-        bucket = _bucket(kelurahan, category)
-        found = self._complaints.find(
-            {"_id": {"$gte": bucket + _moment(start), "$lte": bucket + _moment(end) + "|\uffff"}}
-        ).sort("_id", 1)
-        return [
+        found = self._buckets.find_one({"_id": _bucket(kelurahan, category)})
+        low, high = _moment(start), _moment(end)
+        complaints = [
             RecentComplaint(
-                complaint_id=d["complaint_id"],
-                tracking_number=d["tracking_number"],
-                kelurahan=d["kelurahan"],
-                category=d["category"],
-                received_at=datetime.strptime(d["received_at"], MOMENT).replace(tzinfo=UTC),
-                normalised_text=d["text"],
+                complaint_id=cid,
+                tracking_number=e["tracking_number"],
+                kelurahan=kelurahan,
+                category=category,
+                received_at=datetime.strptime(e["received_at"], MOMENT).replace(tzinfo=UTC),
+                normalised_text=e["text"],
             )
-            for d in found
+            for cid, e in (found or {}).get("recent", {}).items()
+            if low <= e["received_at"] <= high
         ]
+        return sorted(complaints, key=lambda c: (c.received_at, c.complaint_id))
