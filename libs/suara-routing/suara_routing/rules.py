@@ -314,7 +314,8 @@ OUTSIDE_WORDS: dict[str, str] = {
         r"perlintasan (?:sebidang|kereta|rel)|palang (?:pintu )?(?:kereta|perlintasan|rel)|"
         r"rel kereta|pt kai|kai|daop|kereta api|perlintasan ka"
     ),
-    "BPJS_KESEHATAN": r"bpjs(?! ketenagakerjaan| tk| pbi)(?: kesehatan)?|jkn|kartu indonesia sehat",
+    # "pasien BPJS" says how a patient pays; the complaint is about the hospital or puskesmas, not BPJS's own matter.
+    "BPJS_KESEHATAN": r"(?<!pasien )bpjs(?! ketenagakerjaan| tk| pbi)(?: kesehatan)?|jkn|kartu indonesia sehat",
     "BPN_KOTA_KEDIRI": r"bpn|sertifikat tanah|sertipikat|ptsl|pertanahan|sengketa tanah|pengukuran tanah",
     "KEMENAG_KOTA_KEDIRI": (
         r"kemenag|kementerian agama|kua|kantor urusan agama|madrasah|mts|mtsn|man \d+|man negeri|"

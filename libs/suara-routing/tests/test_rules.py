@@ -176,3 +176,9 @@ def test_words_that_are_part_of_the_danger_do_not_cancel_it(text, kind) -> None:
 
 def test_a_hedge_inside_the_phrase_cancels_it() -> None:
     assert EmergencyLexicon().kinds(normalise("pohon besar belum tumbang tapi miring")) == []
+
+
+def test_a_patient_who_pays_with_bpjs_is_not_a_matter_for_bpjs() -> None:
+    hospital_queue = "Antrean poli di RSUD sampai siang, pasien BPJS dipingpong antar loket."
+    assert "BPJS_KESEHATAN" not in OutsideLexicon().agencies(normalise(hospital_queue))
+    assert "BPJS_KESEHATAN" in OutsideLexicon().agencies(normalise("Kartu BPJS saya tiba-tiba tidak aktif"))
