@@ -149,7 +149,9 @@ def test_an_undecodable_message_goes_to_the_dead_letter_topic_and_consumers_keep
 
     wait_until(dead_lettered_by_every_consumer, 60, "the bad message to be dead-lettered by all four consumers")
     consumer.close()
-    receipt = submit(complaints, "Rambu dilarang parkir di Jl. Dhoho miring dan tulisannya pudar.", "rambu_lalu_lintas", "Kemasan")
+    receipt = submit(
+        complaints, "Rambu dilarang parkir di Jl. Dhoho miring dan tulisannya pudar.", "rambu_lalu_lintas", "Kemasan"
+    )
     wait_until(lambda: trace_types(complaints, receipt.complaint_id) == FLOW, 60, "a later complaint to be processed")
 
 
