@@ -20,9 +20,9 @@ from typing import Any
 import rfc8785
 
 from suara_audit.domain.merkle import leaf_hash
+from suara_verify.bundle import commitment as verifier_commitment
 
 LEAF_FORMAT = "suara-audit-leaf/v1"
-DISCLOSURE_TAG = b"suara-disclosure-v1\x00"
 SALT_BYTES = 16
 
 Json = Any  # a value rfc8785 can serialise: str, int, bool, None, list, dict with str keys
@@ -147,19 +147,11 @@ def b64url(data: bytes) -> str:
 
 
 def commitment(salt: bytes, field_name: str, value: str) -> str:
+    """The salted commitment to one personal-data field: the verifier's own formula (one implementation), with the
+    writer's rule that a salt is never shorter than SALT_BYTES."""
     if len(salt) < SALT_BYTES:
         raise ValueError(f"a disclosure salt must have at least {SALT_BYTES} bytes, got {len(salt)}")
-    name, data = field_name.encode(), value.encode()
-    digest = hashlib.sha256(
-        DISCLOSURE_TAG
-        + len(salt).to_bytes(2, "big")
-        + salt
-        + len(name).to_bytes(4, "big")
-        + name
-        + len(data).to_bytes(4, "big")
-        + data
-    ).digest()
-    return b64url(digest)
+    return verifier_commitment(salt, field_name, value)
 
 
 def rfc3339(moment: datetime) -> str:
