@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     submit.add_argument(
         "--category", default="", help="category code, e.g. jalan_rusak (leave out: the router proposes one)"
     )
-    submit.add_argument("--kelurahan", required=True, help="kelurahan name or Kemendagri code")
+    submit.add_argument(
+        "--kelurahan", default="", help="kelurahan name or Kemendagri code (optional: the router reads the text)"
+    )
     submit.add_argument("--channel", default="walk_in", choices=[c.value for c in SourceChannel])
     submit.add_argument("--key", help="idempotency key (default: a new random one)")
     submit.add_argument("--anonymous", action="store_true")
@@ -135,7 +137,8 @@ def _describe(event: Event) -> tuple[str, str]:
     if isinstance(p, ComplaintSubmitted):
         text = p.text if len(p.text) <= 70 else p.text[:67] + "..."
         category = p.category or "no category"
-        return "", f"[{category}] Kel. {p.kelurahan_name} via {p.source_channel.value}: {text}"
+        where = f"Kel. {p.kelurahan_name}" if p.kelurahan_name else "kelurahan not given"
+        return "", f"[{category}] {where} via {p.source_channel.value}: {text}"
     if isinstance(p, ComplaintRouted):
         due = p.due_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M")
         return p.opd_code, f"priority {p.priority.value}, due {due} WIB; {p.rule_id}: {p.reason}"

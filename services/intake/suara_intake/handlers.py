@@ -60,9 +60,9 @@ def submit_complaint(
                 tracking_number=tracking_number,
                 text=complaint.text,
                 category=complaint.category.code if complaint.category else "",
-                kelurahan_code=complaint.kelurahan.code,
-                kelurahan_name=complaint.kelurahan.name,
-                kecamatan_name=complaint.kelurahan.kecamatan,
+                kelurahan_code=complaint.kelurahan.code if complaint.kelurahan else "",
+                kelurahan_name=complaint.kelurahan.name if complaint.kelurahan else "",
+                kecamatan_name=complaint.kelurahan.kecamatan if complaint.kelurahan else "",
                 source_channel=complaint.source_channel,
                 anonymous=complaint.anonymous,
                 has_reporter_contact=complaint.reporter is not None,
@@ -93,7 +93,7 @@ def _ensure_same_complaint(complaint: ValidComplaint, earlier: Event, complaint_
         isinstance(payload, ComplaintSubmitted)
         and payload.text == complaint.text
         and payload.category == (complaint.category.code if complaint.category else "")
-        and payload.kelurahan_code == complaint.kelurahan.code
+        and payload.kelurahan_code == (complaint.kelurahan.code if complaint.kelurahan else "")
         and payload.anonymous == complaint.anonymous
     )
     if not same:

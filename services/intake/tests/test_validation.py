@@ -28,7 +28,6 @@ INVALID = [
     ("text", {"text": "Jalan rus"}, "too short (9 characters, at least 10)"),
     ("text", {"text": "x" * (TEXT_MAX + 1)}, "too long (4001 characters, at most 4000)"),
     ("category", {"category": "jalan_berlubang"}, "unknown category 'jalan_berlubang'"),
-    ("kelurahan", {"kelurahan": ""}, "required"),
     ("kelurahan", {"kelurahan": "Atlantis"}, "unknown kelurahan 'Atlantis'"),
     ("kelurahan", {"kelurahan": "Pare"}, "not in Kota Kediri"),  # a kecamatan of Kabupaten Kediri
     ("source_channel", {"source_channel": None}, "required"),
@@ -207,3 +206,7 @@ def test_the_reporter_name_is_normalised_and_refused_with_control_characters(cat
 def test_the_length_limit_counts_characters_after_normalisation(catalogue, command) -> None:
     # 4000 visible characters plus zero-width padding is still 4000 characters.
     assert len(validate(command(text="x" * TEXT_MAX + "\u200b" * 50), catalogue).text) == TEXT_MAX
+
+
+def test_a_complaint_without_a_kelurahan_is_valid_and_the_router_reads_it_from_the_text(catalogue, command) -> None:
+    assert validate(command(kelurahan="", category=""), catalogue).kelurahan is None

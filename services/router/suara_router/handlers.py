@@ -65,25 +65,29 @@ def route_submitted_complaint(event: Event, deps: RouterDeps) -> Recorded | None
     complaint = ComplaintToRead(submitted.text, submitted.category, submitted.kelurahan_name, event.occurred_at)
     classification, unknown_category = _classify(complaint, deps.classifier)
     text = deps.classifier.normalise(submitted.text)
+    kelurahan_in_text = deps.classifier.kelurahan_in(submitted.text)
     this = RecentComplaint(
         complaint_id=event.complaint_id,
         tracking_number=submitted.tracking_number,
-        kelurahan=submitted.kelurahan_code,
+        # By name, the integrator's or else the one the text names, so both kinds of report meet.
+        kelurahan=submitted.kelurahan_name or kelurahan_in_text or "",
         category=classification.category,
         received_at=event.occurred_at,
         normalised_text=text,
     )
-    duplicate = _possible_duplicate(this, deps)
+    # Without a kelurahan there is no neighbourhood to compare within: the whole city would be one bucket.
+    duplicate = _possible_duplicate(this, deps) if this.kelurahan else None
     decision = decide(
         complaint,
         classification,
         duplicate=duplicate,
-        kelurahan_in_text=deps.classifier.kelurahan_in(submitted.text),
+        kelurahan_in_text=kelurahan_in_text,
         catalogue=deps.catalogue,
         coordinator_desk=deps.coordinator_desk,
         unknown_category=unknown_category,
     )
-    deps.recent.add(this, keep_after=event.occurred_at - deps.duplicates.window(this.category))
+    if this.kelurahan:
+        deps.recent.add(this, keep_after=event.occurred_at - deps.duplicates.window(this.category))
     event_id = derived_id(event.event_id, "ComplaintRouted")
 
     def build(sequence: int) -> Event:

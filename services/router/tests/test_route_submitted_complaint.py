@@ -401,3 +401,35 @@ def test_events_other_than_submitted_are_ignored(router, payload) -> None:
     assert route_submitted_complaint(other, router.deps) is None
     assert router.publisher.published == []
     assert router.classifier.asked == []
+
+
+NO_KELURAHAN = ("", "", "")
+
+
+def test_a_report_without_a_kelurahan_meets_earlier_ones_of_the_kelurahan_its_text_names(router) -> None:
+    first = submitted(POTHOLE, tracking_number="KDR-AAAAA-11111")  # the integrator gave Mrican
+    router.route(first)
+
+    copy = submitted(
+        POTHOLE.replace("besar", "besar sekali"),  # names "Mrican" in its text
+        kelurahan=NO_KELURAHAN,
+        at=SUBMITTED_AT + timedelta(hours=2),
+    )
+    routed = router.route(copy)
+
+    assert routed.possible_duplicate_of == first.complaint_id
+
+
+def test_a_report_with_no_kelurahan_given_or_named_is_compared_with_nothing_and_not_remembered(router) -> None:
+    router.route(submitted("Jalan berlubang besar di depan toko, motor jatuh tadi malam.", kelurahan=NO_KELURAHAN))
+
+    routed = router.route(
+        submitted(
+            "Jalan berlubang besar di depan toko, motor jatuh tadi malam.",
+            kelurahan=NO_KELURAHAN,
+            at=SUBMITTED_AT + timedelta(hours=1),
+        )
+    )
+
+    assert routed.possible_duplicate_of == ""
+    assert len(router.recent.complaints) == 0

@@ -64,7 +64,10 @@ class SubmitComplaintRequest(_message.Message):
     door has no operator to choose one: the router reads the text and proposes the category.
     """
     kelurahan: _builtins.str
-    """Kelurahan name ("Mrican"), alias, or Kemendagri code ("35.71.01.1008")."""
+    """Optional kelurahan name ("Mrican"), alias, or Kemendagri code ("35.71.01.1008"); when given it must be a
+    Kota Kediri kelurahan. Leave it empty when the door does not know it: the router reads a kelurahan named in
+    the text (and a place of Kabupaten Kediri marks the matter as outside the city's authority).
+    """
     anonymous: _builtins.bool
     source_channel: _events_pb2.SourceChannel.ValueType
     @_builtins.property

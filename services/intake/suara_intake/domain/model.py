@@ -102,7 +102,7 @@ class SubmitComplaint:
     idempotency_key: str
     text: str
     category: str  # "" when the integrator gives none: the router proposes one from the text
-    kelurahan: str
+    kelurahan: str  # "" when the door does not know it: the router reads it from the text if it is named there
     source_channel: SourceChannel | None
     anonymous: bool = False
     reporter: ReporterContact | None = None
@@ -115,7 +115,7 @@ class ValidComplaint:
     idempotency_key: str
     text: str
     category: Category | None  # None: not given, the router proposes it
-    kelurahan: Kelurahan
+    kelurahan: Kelurahan | None  # None: not given, the router recognises one named in the text
     source_channel: SourceChannel
     anonymous: bool
     reporter: ReporterContact | None
@@ -145,11 +145,13 @@ def validate(command: SubmitComplaint, catalogue: IntakeCatalogue) -> ValidCompl
         category = catalogue.categories.get(category_code.lower()) if len(category_code) <= NAME_MAX else None
         if category is None:
             raise InvalidComplaint("category", f"unknown category {quoted(command.category)}")
-    if not command.kelurahan.strip():
-        raise InvalidComplaint("kelurahan", "required (a Kota Kediri kelurahan name or Kemendagri code)")
-    kelurahan = catalogue.gazetteer.find(command.kelurahan) if len(command.kelurahan) <= NAME_MAX else None
-    if kelurahan is None:
-        raise InvalidComplaint("kelurahan", f"unknown kelurahan {quoted(command.kelurahan)} (not in Kota Kediri)")
+    # Optional for the same reason (a chatbot does not know it; a complaint about a Kabupaten village has none);
+    # when given, it must be a Kota Kediri kelurahan.
+    kelurahan = None
+    if command.kelurahan.strip():
+        kelurahan = catalogue.gazetteer.find(command.kelurahan) if len(command.kelurahan) <= NAME_MAX else None
+        if kelurahan is None:
+            raise InvalidComplaint("kelurahan", f"unknown kelurahan {quoted(command.kelurahan)} (not in Kota Kediri)")
     if command.source_channel is None:
         raise InvalidComplaint("source_channel", "required")
     reporter = command.reporter
