@@ -121,7 +121,10 @@ def routing_reason(routed: ComplaintRouted) -> list[str]:
     if routed.classifier_category:
         flags.append(f"classifier says {routed.classifier_category}")
     if routed.emergency:
-        flags.append(f"EMERGENCY {routed.emergency_kind}: responders {', '.join(routed.responders)}")
+        if routed.responders:
+            flags.append(f"EMERGENCY {routed.emergency_kind}: responders {', '.join(routed.responders)}")
+        else:
+            flags.append("POSSIBLE EMERGENCY (the model's score alone): the desk checks at once")
     if routed.outside_authority:
         flags.append(f"OUTSIDE authority {routed.outside_authority}")
     if routed.needs_coordinator:

@@ -200,10 +200,13 @@ class TextRouter:
                 kind = chosen
             elif kinds:
                 kind = kinds[0]
-            else:
-                kind = classes[int(np.argmax(np.where(self._emergency_mask, p_cat, -1.0)))]
             lane = by_category or bool(kinds) or emergency_score >= self.thresholds.emergency_switch
-            if category is None and lane:
+            if kind is None and lane:
+                kind = classes[int(np.argmax(np.where(self._emergency_mask, p_cat, -1.0)))]
+            # Below the switch, an emergency found only by the model's score has no kind anyone named: it is a
+            # possible emergency for the coordinator's desk to check at once, not a reason to send the responders
+            # of a guessed kind (a fire engine to a pothole).
+            if category is None and lane and kind is not None:
                 chosen = kind
 
         rule = catalogue.route(chosen, norm, kel, words)
@@ -236,7 +239,7 @@ class TextRouter:
             # automatically to an agency that is not one of its responders.
             confident = confidence >= self.thresholds.auto and margin >= self.thresholds.margin
             auto = (category is not None or confident) and not unknown_office
-            if emergency and opd not in responders:
+            if emergency and responders and opd not in responders:
                 auto = False
 
         order = np.argsort(-p_cat, kind="stable")[:3]
@@ -250,7 +253,9 @@ class TextRouter:
             reason=reason,
             confidence=round(confidence, 4),
             auto=auto,
-            needs_coordinator=not auto,
+            # A possible emergency (the model's score alone, no responders named) is dispatched as usual and the
+            # desk is alerted to check it at once.
+            needs_coordinator=not auto or (emergency and not responders),
             emergency=emergency,
             emergency_kind=kind,
             responders=responders,

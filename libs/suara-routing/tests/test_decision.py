@@ -130,3 +130,13 @@ def test_the_classifier_choosing_an_emergency_category_is_not_enough_when_the_po
     assert by_category.emergency
     assert not by_head.emergency and by_head.opd == "DAMKAR"  # still the fire service's matter, not urgent
     assert given.emergency  # a category given by the integrator always counts
+
+
+def test_a_possible_emergency_seen_only_by_the_model_goes_to_the_desk_without_guessing_responders(catalogue) -> None:
+    r = router(catalogue, {"jalan_rusak": 0.9, "kebakaran": 0.05, "sampah": 0.05}, emergency=0.6, emergency_switch=0.9)
+
+    c = r.classify("keluhan warga")
+
+    assert c.emergency and c.emergency_kind is None and c.responders == ()
+    assert (c.category, c.opd, c.auto) == ("jalan_rusak", "DPUPR", True)  # dispatched as usual
+    assert c.needs_coordinator  # and the desk checks the possible emergency at once

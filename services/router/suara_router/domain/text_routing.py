@@ -110,6 +110,14 @@ def decide(
             reason = f"{reason} Keadaan darurat ({c.emergency_kind}) dikenali dari teks: {names} dikerahkan sekaligus."
         if outside:
             reason += f" Diteruskan ke {_name(catalogue, outside)} lewat meja koordinator."
+    elif c.emergency and c.auto and not outside:
+        # A possible emergency seen only by the model's score: dispatched as usual, and the desk alerted to check
+        # at once and send responders if it is one (no responders of a guessed kind: no fire engine to a pothole).
+        agency_code, needs_coordinator = c.opd, True
+        reason = (
+            f"{reason} Mungkin darurat (dikenali model, skor {c.emergency_score:.2f}, tanpa kata bahaya): meja "
+            "koordinator memeriksa segera dan mengerahkan responder bila perlu."
+        )
     elif c.needs_coordinator:
         agency_code, needs_coordinator = coordinator_desk, True
         if not outside:
@@ -118,6 +126,11 @@ def decide(
                 f"Keyakinan {c.confidence:.2f} di bawah ambang otomatis: meja koordinator memilih instansi "
                 f"(usulan: {suggestions})."
             )
+            if c.emergency:
+                reason = (
+                    f"Mungkin darurat (dikenali model, skor {c.emergency_score:.2f}, tanpa kata bahaya) dan instansi "
+                    f"belum pasti: meja koordinator memeriksa segera (usulan: {suggestions})."
+                )
     else:
         agency_code, needs_coordinator = c.opd, False
     if unknown_category:
