@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from suara_kit.events import ComplaintRouted, Priority
-from suara_notifier.domain.model import ComplaintSummary, Contact, StaffDirectory, compose_alert
+from suara_notifier.domain.model import ComplaintSummary, Contact, StaffDirectory, compose_alert, coordinator_tasks
 
 CONTACT = Contact("DPUPR", "Admin Penghubung DPUPR", "penghubung.dpupr@kedirikota.example")
 
@@ -73,3 +75,23 @@ def test_the_directory_lists_every_contact_of_an_agency_in_order() -> None:
 
     assert directory.contacts_for("DPUPR") == [CONTACT, second]
     assert directory.contacts_for("NOPE") == []
+
+
+def test_the_desk_is_told_to_check_a_possible_emergency_and_that_no_responder_was_sent(complaint) -> None:
+    routed: ComplaintRouted = complaint.routed.payload
+    possible = dataclasses.replace(routed, priority=Priority.DARURAT, emergency=True, needs_coordinator=True)
+
+    tasks = coordinator_tasks(possible)
+    alert = compose_alert(summary(complaint), "id", possible, CONTACT, "m-1")
+
+    assert [t.headline for t in tasks] == ["periksa segera: mungkin darurat"]
+    assert "responder darurat BELUM dikerahkan" in tasks[0].detail
+    assert "Responder   : belum dikerahkan (mungkin darurat, menurut model saja)" in alert.body.splitlines()
+
+
+def test_an_alert_without_a_kelurahan_says_so_instead_of_an_empty_place(complaint) -> None:
+    nowhere = dataclasses.replace(summary(complaint), kelurahan="", kecamatan="")
+
+    alert = compose_alert(nowhere, "id", complaint.routed.payload, CONTACT, "m-1")
+
+    assert "Lokasi      : kelurahan tidak disebut pelapor (lihat isi aduan)" in alert.body.splitlines()

@@ -129,6 +129,15 @@ def coordinator_tasks(routed: ComplaintRouted) -> list[Task]:
                 f"Teruskan ke {outside} (forward to {outside}): di luar kewenangan Pemkot Kediri.",
             )
         )
+    elif routed.emergency and not routed.responders:
+        # A possible emergency seen only by the model's score (decision 0082): dispatched, nobody sent yet.
+        tasks.append(
+            Task(
+                "periksa segera: mungkin darurat",
+                f"Periksa segera (check at once): mungkin darurat menurut model, tanpa kata bahaya; aduan sudah "
+                f"dikirim ke {routed.opd_code}, responder darurat BELUM dikerahkan: kerahkan bila memang darurat.",
+            )
+        )
     elif routed.needs_coordinator:
         suggestions = ", ".join(f"{a.opd_code} ({a.category}, {a.score:.2f})" for a in routed.alternatives)
         done = " Responder darurat sudah dikerahkan." if routed.emergency else ""
@@ -186,8 +195,10 @@ def compose_alert(
         f"Batas waktu : {due}",
         f"Aturan      : {routed.rule_id} - {routed.reason}",
     ]
-    if routed.emergency:
+    if routed.emergency and routed.responders:
         lines.append(f"Responder   : {', '.join(routed.responders)} ({routed.emergency_kind})")
+    elif routed.emergency:
+        lines.append("Responder   : belum dikerahkan (mungkin darurat, menurut model saja)")
     if routed.routing_model_version:
         lines.append(
             f"Model       : {routed.routing_model_version}, keyakinan {routed.confidence:.2f}, kategori "
@@ -198,7 +209,9 @@ def compose_alert(
     if complaint is not None:
         lines += [
             f"Kategori    : {complaint.category or routed.category or '-'}",
-            f"Lokasi      : Kel. {complaint.kelurahan}, Kec. {complaint.kecamatan}",
+            f"Lokasi      : Kel. {complaint.kelurahan}, Kec. {complaint.kecamatan}"
+            if complaint.kelurahan
+            else "Lokasi      : kelurahan tidak disebut pelapor (lihat isi aduan)",
             f"Pelapor     : {'anonim (identitas dirahasiakan)' if complaint.anonymous else 'lihat Suara'}",
             "",
             "Isi aduan:",
