@@ -21,6 +21,8 @@ help:
 	@echo "make stop     stop all of it"
 	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
 	@echo "make bench    benchmark submit-to-routed and submit-to-audited against Kafka's own producer"
+	@echo "make train-routing   rebuild the routing model from the corpus (same corpus, same model hash)"
+	@echo "make eval-routing    evaluate routing on the held-out test split (report and confusion matrix in docs/routing)"
 
 $(VENV)/.installed: requirements.txt constraints.txt $(PYPROJECTS)
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
