@@ -21,7 +21,7 @@ from suara_audit.adapters.log_store import Head, LeaseLost, LogStore
 from suara_audit.domain import bundle, merkle
 from suara_audit.domain.leaf import Disclosure, EventFacts, Leaf, Received, build_leaf, event_key, unloggable
 from suara_audit.domain.note import Checkpoint, CheckpointSigner
-from suara_audit.domain.receipt import tlog_proof
+from suara_verify.receipt import format_receipt
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class Sequencer:
         leaves: list[Leaf] = []
         disclosures: list[Disclosure] = []
         for facts, r in fresh.values():
-            built = self._build(head.size + len(leaves), facts, r, recorded_at, {leaf.key for leaf in leaves})
+            built = self._build(head.size + len(leaves), facts, r, recorded_at, leaves)
             if built is not None:
                 leaves.append(built[0])
                 disclosures.extend(built[1])
@@ -196,7 +196,7 @@ class Sequencer:
             return unloggable(None, "read", error)
 
     def _build(
-        self, index: int, facts: EventFacts, r: Received, recorded_at: datetime, batch_keys: set[str]
+        self, index: int, facts: EventFacts, r: Received, recorded_at: datetime, batch: list[Leaf]
     ) -> tuple[Leaf, list[Disclosure]] | None:
         """The leaf of this event at `index`, or, when it cannot be built, a leaf of its bytes' hash and why
         (decision 0055). None when that fallback is logged already (a redelivery)."""
@@ -206,7 +206,7 @@ class Sequencer:
             _unloggable_said(r, "build a leaf of", error)
             fallback = unloggable(facts, "build a leaf of", error)
         key = event_key(fallback, r)
-        if key in batch_keys or self._store.logged([key]):
+        if any(leaf.key == key for leaf in batch) or self._store.logged([key]):  # only on this rare path
             return None
         # If even this fails, the append fails and the worker holds the partition (never skips it).
         return build_leaf(origin=self._origin, index=index, facts=fallback, received=r, recorded_at=recorded_at)
@@ -351,7 +351,7 @@ class AuditQueries:
                 f"event {event_id} is leaf {index}, not yet covered by a signed checkpoint (size {checkpoint.size})"
             )
         _, proof = self.inclusion_proof(index, checkpoint.size)
-        return self.leaf(index), tlog_proof(index, proof, checkpoint.note)
+        return self.leaf(index), format_receipt(index, list(proof), checkpoint.note)
 
     def export(self, since_size: int = 0) -> Iterator[bundle.Piece]:
         """The bundle's files from leaf `since_size` to the latest checkpoint, manifest.note last."""
@@ -363,7 +363,7 @@ class AuditQueries:
 
     def _export(self, first: int, size: int) -> Iterator[bundle.Piece]:
         manifest = bundle.Manifest(self._signer.origin, first, size)
-        verify_md = bundle.verify_md(self._signer.origin, first, size, self._signer.verifier_keys(), first)
+        verify_md = bundle.verify_md(self._signer.origin, first, size, self._signer.verifier_keys())
         yield manifest.add(bundle.Piece(bundle.VERIFY, verify_md))
         if first > 0:
             frontier = merkle.hashes_for(_frontier_ranges(first), self._store.nodes)

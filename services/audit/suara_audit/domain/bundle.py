@@ -78,11 +78,12 @@ def chunked(path: str, lines: Iterable[bytes], chunk_bytes: int = 1 << 20) -> It
         yield Piece(path, bytes(buffer))
 
 
-def verify_md(origin: str, first_index: int, size: int, vkeys: Sequence[str], since: int | None) -> bytes:
+def verify_md(origin: str, first_index: int, size: int, vkeys: Sequence[str]) -> bytes:
     incremental = (
-        f"\nThis bundle continues from your saved checkpoint of size {since}: pass it with\n"
-        f"`--trusted-checkpoint` so the consistency proof `{consistency_path(since, size)}` is checked against it.\n"
-        if since is not None and since > 0
+        f"\nThis bundle continues from your saved checkpoint of size {first_index}: pass it with\n"
+        f"`--trusted-checkpoint` so the consistency proof `{consistency_path(first_index, size)}` is checked "
+        "against it.\n"
+        if first_index > 0
         else ""
     )
     keys = (

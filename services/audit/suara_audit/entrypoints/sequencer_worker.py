@@ -181,10 +181,6 @@ class SequencerWorker:
         finally:
             self._sequencer.release()
 
-    def _store_size(self) -> int:
-        head = self._sequencer.head
-        return head.size if head else -1
-
     def _sequence(self) -> None:
         loop = BatchConsumerLoop(self._make_consumer(), self._append, self._health)
         self._loop = loop
