@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import threading
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ class WorkingCalendar:
         object.__setattr__(self, "_days", days)
         object.__setattr__(self, "_ordinals", [])
         object.__setattr__(self, "_indexed_through", _BASE.toordinal() - 1)
+        # The index is extended on demand from any thread (the deadline clock asks on every tick): one at a time,
+        # or two threads would append the same days twice and every later count would be wrong.
+        object.__setattr__(self, "_index_lock", threading.Lock())
 
     def holiday(self, day: date) -> Holiday | None:
         return self._holidays().get(day)
@@ -130,12 +134,13 @@ class WorkingCalendar:
 
     def _index_through(self, day: date) -> list[int]:
         ordinals: list[int] = self.__dict__["_ordinals"]
-        last: int = self.__dict__["_indexed_through"]
-        if day.toordinal() > last:
-            upto = max(day.toordinal(), last + 3660)
-            working = [o for o in range(last + 1, upto + 1) if self.is_working_day(date.fromordinal(o))]
-            ordinals.extend(working)
-            self.__dict__["_indexed_through"] = upto
+        with self.__dict__["_index_lock"]:
+            last: int = self.__dict__["_indexed_through"]
+            if day.toordinal() > last:
+                upto = max(day.toordinal(), last + 3660)
+                working = [o for o in range(last + 1, upto + 1) if self.is_working_day(date.fromordinal(o))]
+                ordinals.extend(working)
+                self.__dict__["_indexed_through"] = upto
         return ordinals
 
     def _add_working_time_by_walking(self, start: datetime, amount: timedelta) -> datetime:
@@ -246,10 +251,6 @@ def load_calendar(directory: Path, *, include_unverified: bool = True) -> Workin
     if not paths:
         raise HolidayFileError(f"{directory}: no id-holidays-YYYY.toml files")
     return WorkingCalendar(years=_by_year(load_holiday_year(p) for p in paths), include_unverified=include_unverified)
-
-
-def calendar_of(years: Iterable[HolidayYear]) -> WorkingCalendar:
-    return WorkingCalendar(years=_by_year(years))
 
 
 def _by_year(years: Iterable[HolidayYear]) -> dict[int, HolidayYear]:

@@ -20,12 +20,10 @@ from suara_complaint.events import Event
 from suara_complaint.lifecycle import TERMINAL, Status
 from suara_complaint.policy import Context, EscalationLevel, Policy, Priority, ResolutionKind
 from suara_complaint.state import ComplaintState, evolve
+from suara_complaint.testing import COORDINATOR, INTEGRATOR, ROUTER
 
 OPDS = ("DPUPR", "DLHKP", "DISHUB", "DISPERKIM", "DINSOS", "BPBD", "SATPOLPP")
 CATEGORIES = (("jalan_rusak", Priority.NORMAL), ("pohon", Priority.TINGGI), ("kebakaran", Priority.DARURAT))
-INTEGRATOR = Actor("portal-kota", Role.INTEGRATOR)
-COORDINATOR = Actor("koordinator-ani", Role.COORDINATOR)
-ROUTER = Actor("suara-router", Role.SYSTEM)
 NOTIFIER = Actor("suara-notifier", Role.SYSTEM)
 
 
