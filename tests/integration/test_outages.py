@@ -22,9 +22,8 @@ from suara.v1 import complaints_pb2, complaints_pb2_grpc
 pytestmark = pytest.mark.integration
 FLOW = ["ComplaintSubmitted", "ComplaintRouted", "StaffNotified"]
 SERVICES = ("intake", "router", "notifier", "audit")
-# The services whose health watches the store and the broker (service_main.watch_infrastructure). The audit
-# service joins when its rewrite calls it; until then its recovery is checked through the audit log only.
-WATCHING = ("intake", "router", "notifier")
+# The services whose health watches the store and the broker (service_main.watch_infrastructure): all four.
+WATCHING = SERVICES
 # The deadline every call in the load has; an answer must come within it (UNAVAILABLE or success).
 CALL_DEADLINE = 5.0
 # As long as issue 5's acceptance stops the broker for: well past every consumer's session timeout, and as long as
