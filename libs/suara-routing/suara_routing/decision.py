@@ -72,6 +72,8 @@ class Classification:
     model_version: str
     emergency_score: float = 0.0  # the emergency head's probability (or the emergency categories' mass)
     margin: float = 0.0  # the chosen agency's probability mass minus the runner-up agency's
+    kelurahan_in_text: str | None = None  # the kelurahan the text itself names (whatever the caller gave)
+    normalised_text: str = ""  # the text as the model read it (what near-duplicates are compared on)
 
     @property
     def disagreement(self) -> bool:
@@ -264,6 +266,8 @@ class TextRouter:
             kelurahan=kel,
             kecamatan=kecamatan,
             kabupaten_place=area.kabupaten_place,
+            kelurahan_in_text=area.kelurahan,
+            normalised_text=norm,
             alternatives=alternatives,
             top_terms=self._top_terms(columns, values, chosen),
             model_version=self.version,

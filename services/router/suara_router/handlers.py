@@ -64,8 +64,8 @@ def route_submitted_complaint(event: Event, deps: RouterDeps) -> Recorded | None
         return None
     complaint = ComplaintToRead(submitted.text, submitted.category, submitted.kelurahan_name, event.occurred_at)
     classification, unknown_category = _classify(complaint, deps.classifier)
-    text = deps.classifier.normalise(submitted.text)
-    kelurahan_in_text = deps.classifier.kelurahan_in(submitted.text)
+    text = classification.normalised_text
+    kelurahan_in_text = classification.kelurahan_in_text
     this = RecentComplaint(
         complaint_id=event.complaint_id,
         tracking_number=submitted.tracking_number,

@@ -89,13 +89,8 @@ class ScriptedClassifier:
         answer = self.answers.get(text, classification())
         if category is not None:
             answer = replace(answer, category=category, category_given=True)
-        return answer
-
-    def normalise(self, text: str) -> str:
-        return text.lower()
-
-    def kelurahan_in(self, text: str) -> str | None:
-        return "Mrican" if "mrican" in text.lower() else None
+        named = "Mrican" if "mrican" in text.lower() else None
+        return replace(answer, normalised_text=text.lower(), kelurahan_in_text=named)
 
 
 def submitted(

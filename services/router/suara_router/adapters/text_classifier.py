@@ -27,12 +27,6 @@ class ModelClassifier:
     def classify(self, text: str, category: str | None, kelurahan: str | None) -> Classification:
         return self.loaded.router.classify(text, category, kelurahan)
 
-    def normalise(self, text: str) -> str:
-        return self.loaded.router.normalise(text)
-
-    def kelurahan_in(self, text: str) -> str | None:
-        return self.loaded.router.areas.find(self.normalise(text)).kelurahan
-
 
 def load_classifier(catalogue_dir: Path) -> ModelClassifier:
     """The model named by `<catalogue_dir>/model/current.json`. Raises RoutingModelUnusable naming the problem."""

@@ -20,10 +20,6 @@ class Classifier(Protocol):
 
     def classify(self, text: str, category: str | None, kelurahan: str | None) -> Classification: ...
 
-    def normalise(self, text: str) -> str: ...
-
-    def kelurahan_in(self, text: str) -> str | None: ...
-
 
 @dataclass(frozen=True)
 class RecentComplaint:
@@ -31,7 +27,7 @@ class RecentComplaint:
 
     complaint_id: str
     tracking_number: str
-    kelurahan: str  # Kemendagri code
+    kelurahan: str  # name: the integrator's, else the one the text names ("" when neither)
     category: str
     received_at: datetime
     normalised_text: str
