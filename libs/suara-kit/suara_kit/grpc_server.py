@@ -147,11 +147,21 @@ class RunningServer:
         threading.Thread(target=probe, name=f"watch-{component}", daemon=True).start()
 
 
-def start_server(address: str, services: Sequence[Service], max_workers: int = 32) -> RunningServer:
+def start_server(
+    address: str,
+    services: Sequence[Service],
+    max_workers: int = 32,
+    interceptors: Sequence[grpc.ServerInterceptor] = (),
+) -> RunningServer:
     """Start serving on `address` ("host:port"; port 0 picks a free one). Health starts NOT_SERVING until
-    mark_serving(), so readiness probes wait for the service's own dependencies."""
+    mark_serving(), so readiness probes wait for the service's own dependencies. `interceptors`: e.g.
+    suara_kit.identity's AuthInterceptor, which authenticates every call except health and reflection."""
     # No SO_REUSEPORT: a second server on a taken port must fail loudly, not silently share the traffic.
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers), options=[("grpc.so_reuseport", 0)])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers),
+        interceptors=tuple(interceptors),
+        options=[("grpc.so_reuseport", 0)],
+    )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for service in services:
