@@ -11,7 +11,7 @@ from datetime import timedelta, timezone
 import grpc
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc
-from suara_cli import audit, classify
+from suara_cli import audit, classify, login
 from suara_kit.codec import channel_to_proto, from_proto
 from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event, SourceChannel, StaffNotified
 
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     audit.add_parsers(commands)
     classify.add_parser(commands)
+    login.add_parsers(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -58,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return _trace(args)
         if args.command == "classify":
             return classify.run(args)
+        if args.command in login.COMMANDS:
+            return login.run(args)
         return audit.run(args)
     except grpc.RpcError as error:
         print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)
