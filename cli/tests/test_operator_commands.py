@@ -20,6 +20,7 @@ from suara_kit import codec
 from suara_kit.grpc_server import start_server
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
+from suara_kit.relay import publish_on_append
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "kota-kediri"
 
@@ -29,10 +30,11 @@ class Intake:
         self.publisher = InMemoryEventPublisher()
         self.contacts = InMemoryContactStore()
         self.timeline = InMemoryTimeline()
+        journal = InMemoryJournal()
         self.wired = bootstrap.wire(
             catalogue=load_catalogue(DATA_DIR),
-            journal=InMemoryJournal(),
-            publisher=self.publisher,
+            journal=journal,
+            appended=publish_on_append(journal, self.publisher),
             contacts=self.contacts,
             timeline=self.timeline,
             clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=UTC),

@@ -170,15 +170,19 @@ def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStu
         time.sleep(0.5)
     stack.quiesce()
     assert max(audited().values()) == 1, "no event audited twice"
+    assert stack.database.journal_outbox.count_documents({}) == 0, "the relay published every appended event"
 
     # Every consumer processes again: a fresh complaint goes all the way, quickly.
     fresh = submit(stub, "Lampu PJU di Jl. Dhoho mati lagi setelah diperbaiki.", "pju", "Kemasan")
     wait_until(lambda: trace_types(stub, fresh.complaint_id) == FLOW, 30, "a complaint after recovery to finish")
 
 
-def test_a_broker_outage_under_load_is_answered_unavailable_and_loses_nothing(
+def test_a_broker_outage_under_load_keeps_submits_accepted_and_loses_nothing(
     stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub, restarts_the_broker: None
 ) -> None:
+    # Intake only appends to the store; the relay publishes. While the broker is down, submits are still accepted
+    # (their events wait in the outbox) and health says the broker and the relay are down; once it is back, every
+    # waiting event is published in order and every complaint finishes its flow.
     load, loader = run_load(complaints, per_second=5)
     wait_until(lambda: load.answers["OK"] >= 15, 60, "the load to be running")
 
@@ -187,22 +191,18 @@ def test_a_broker_outage_under_load_is_answered_unavailable_and_loses_nothing(
     wait_until(lambda: health("intake", "broker") == NOT_SERVING, 30, "intake's health to report the broker down")
     for service in WATCHING:
         wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
+    accepted_before = load.answers["OK"]
     time.sleep(max(0.0, BROKER_OUTAGE_SECONDS - (time.monotonic() - stopped_at)))
-    refused_during_outage = load.answers["UNAVAILABLE"]
+    accepted_during_outage = load.answers["OK"] - accepted_before
 
     infra(stack, "start", "kafka")
-    back_at = time.monotonic()
-    first_ok_after = load.answers["OK"]
-    wait_until(lambda: load.answers["OK"] > first_ok_after, 20, "a submit to succeed soon after the broker is back")
-    recovered_in = time.monotonic() - back_at
     for service in SERVICES:
         wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
     time.sleep(5)
     load.stop.set()
     loader.join(timeout=30)
 
-    assert refused_during_outage > 0, "the outage was seen by callers"
-    assert recovered_in < 20
+    assert accepted_during_outage >= BROKER_OUTAGE_SECONDS, "submits kept being accepted while the broker was down"
     finish_and_check(stack, complaints, load)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from harness import Infra
 from journal_contract import JournalContract
+from lease_contract import LeaseContract
 from pymongo import MongoClient
 from store_contract import CheckpointStoreContract, DisclosureStoreContract, LogStoreContract
 
@@ -19,6 +20,7 @@ from suara_audit.adapters.log_store import MongoLogStore
 from suara_intake.adapters.timeline import MongoTimeline
 from suara_kit.events import Actor, ActorKind, ComplaintRouted, ComplaintSubmitted, Event, Priority, SourceChannel
 from suara_kit.journal import MongoJournal
+from suara_kit.lease import Lease, MongoLease
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +40,12 @@ class TestMongoJournal(JournalContract):
         journal = MongoJournal(database)
         journal.ensure_indexes()
         return journal
+
+
+class TestMongoLease(LeaseContract):
+    @pytest.fixture
+    def lease_named(self, database: Any) -> Callable[[str], Lease]:
+        return lambda name: MongoLease(database, name)
 
 
 class TestMongoAuditStores(LogStoreContract, CheckpointStoreContract, DisclosureStoreContract):

@@ -1,16 +1,25 @@
-"""The journal: per-complaint event streams with optimistic concurrency, and a record of what was published.
+"""The journal: per-complaint event streams with optimistic concurrency, and an outbox of what is not yet published.
 
-Every event is appended here before it is published to Kafka. The unique (complaint_id, sequence) key is what
-guarantees that two writers can never both write sequence n of one complaint; the unique event_id is what makes
-a retried append a no-op. Kafka stays the log every consumer and projection reads; the journal is the writers'
-guard and outbox (an event appended but not yet published is published again by `EventRecorder.relay`).
+Every event is appended here; only the relay (suara_kit.relay) publishes it to Kafka. The unique (complaint_id,
+sequence) key is what guarantees that two writers can never both write sequence n of one complaint; the unique
+event_id is what makes a retried append a no-op. Kafka stays the log every consumer and projection reads.
+
+The outbox is a small collection holding one entry per appended-but-unpublished event, keyed like the journal
+("<complaint>:<sequence>"), so the relay finds its work by reading a collection that is empty when it keeps up,
+instead of filtering the whole journal on a flag (which FerretDB answers by a scan). Without multi-document
+transactions an append is two inserts (event, then outbox entry); a writer that dies between them leaves an event
+that is unpublished but not pending. `ensure_pending` repairs that when the cause is retried (the writer finds the
+event it recorded before), and the relay's start-up sweep (`unpublished`) repairs the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from bson.binary import Binary
@@ -28,6 +37,18 @@ class StoredEvent:
     event_type: str
     data: bytes
     published: bool = False
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An outbox entry: an appended event the relay has not yet seen acknowledged by the broker."""
+
+    event: StoredEvent
+    appended_at: datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class ConcurrencyConflict(Exception):
@@ -50,15 +71,31 @@ class Journal(ABC):
         """The complaint's events in sequence order (its head is the last one's sequence)."""
 
     @abstractmethod
-    def mark_published(self, event: StoredEvent) -> None: ...
+    def mark_published(self, event: StoredEvent) -> None:
+        """The broker acknowledged the event: flag it published and take it out of the outbox."""
 
     @abstractmethod
-    def unpublished(self, limit: int = 1000) -> list[StoredEvent]: ...
+    def pending(self, limit: int = 500) -> list[PendingEvent]:
+        """The outbox, in (complaint, sequence) order: cheap, and empty when the relay keeps up."""
+
+    @abstractmethod
+    def ensure_pending(self, complaint_id: str, sequence: int) -> None:
+        """Put an unpublished event (back) in the outbox; a no-op when it is there already or was published."""
+
+    @abstractmethod
+    def is_published(self, complaint_id: str, sequence: int) -> bool | None:
+        """Whether that position's event was published; None when the position is empty."""
+
+    @abstractmethod
+    def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
+        """Every unpublished event, found by the journal's flag, not the outbox (a sweep: may scan the journal)."""
 
 
 class InMemoryJournal(Journal):
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._slots: dict[tuple[str, int], StoredEvent] = {}
+        self._outbox: dict[tuple[str, int], PendingEvent] = {}
+        self._clock = clock
         self._lock = threading.Lock()
 
     def append(self, event: StoredEvent) -> StoredEvent:
@@ -69,6 +106,8 @@ class InMemoryJournal(Journal):
             if (event.complaint_id, event.sequence) in self._slots:
                 raise ConcurrencyConflict(event.complaint_id, event.sequence)
             self._slots[(event.complaint_id, event.sequence)] = event
+            if not event.published:
+                self._outbox[(event.complaint_id, event.sequence)] = PendingEvent(event, self._clock())
             return event
 
     def stream(self, complaint_id: str) -> list[StoredEvent]:
@@ -79,10 +118,34 @@ class InMemoryJournal(Journal):
         with self._lock:
             key = (event.complaint_id, event.sequence)
             self._slots[key] = replace(self._slots[key], published=True)
+            self._outbox.pop(key, None)
+
+    def pending(self, limit: int = 500) -> list[PendingEvent]:
+        with self._lock:
+            return [self._outbox[key] for key in sorted(self._outbox)][:limit]
+
+    def ensure_pending(self, complaint_id: str, sequence: int) -> None:
+        with self._lock:
+            key = (complaint_id, sequence)
+            stored = self._slots.get(key)
+            if stored is not None and not stored.published and key not in self._outbox:
+                self._outbox[key] = PendingEvent(stored, self._clock())
+
+    def is_published(self, complaint_id: str, sequence: int) -> bool | None:
+        with self._lock:
+            stored = self._slots.get((complaint_id, sequence))
+            return None if stored is None else stored.published
 
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
         with self._lock:
-            return [e for e in self._slots.values() if not e.published][:limit]
+            return sorted(
+                (e for e in self._slots.values() if not e.published), key=lambda e: (e.complaint_id, e.sequence)
+            )[:limit]
+
+    def lose_outbox_entry(self, complaint_id: str, sequence: int) -> None:
+        """Test aid: what a writer that died between its two inserts leaves behind."""
+        with self._lock:
+            self._outbox.pop((complaint_id, sequence), None)
 
 
 class MongoJournal(Journal):
@@ -94,31 +157,32 @@ class MongoJournal(Journal):
     filter or sort; MongoDB answers both shapes from its index. A unique index on event_id keeps one event
     from landing at two positions."""
 
-    def __init__(self, database: MongoDatabase, collection: str = "journal") -> None:
+    def __init__(
+        self,
+        database: MongoDatabase,
+        collection: str = "journal",
+        outbox: str = "journal_outbox",
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._events = database[collection]
+        self._outbox = database[outbox]
+        self._clock = clock
 
     def ensure_indexes(self) -> None:
         self._events.create_index([("event_id", ASCENDING)], unique=True, name="one_position_per_event")
         self._events.create_index([("published", ASCENDING)], name="published")
 
     def append(self, event: StoredEvent) -> StoredEvent:
-        document = {
-            "_id": _slot(event.complaint_id, event.sequence),
-            "event_id": event.event_id,
-            "complaint_id": event.complaint_id,
-            "sequence": event.sequence,
-            "event_type": event.event_type,
-            "data": Binary(event.data),
-            "published": event.published,
-        }
         try:
-            self._events.insert_one(document)
+            self._events.insert_one(_document(event) | {"appended_at": self._clock()})
         except DuplicateKeyError:
             # Either this very event was appended before (a retry: fine), or another event holds the slot.
             existing = next((e for e in self.stream(event.complaint_id) if e.event_id == event.event_id), None)
             if existing is not None:
                 return existing
             raise ConcurrencyConflict(event.complaint_id, event.sequence) from None
+        if not event.published:
+            self._add_to_outbox(event)
         return event
 
     def stream(self, complaint_id: str) -> list[StoredEvent]:
@@ -129,16 +193,53 @@ class MongoJournal(Journal):
         return events
 
     def mark_published(self, event: StoredEvent) -> None:
-        self._events.update_one({"_id": _slot(event.complaint_id, event.sequence)}, {"$set": {"published": True}})
+        slot = _slot(event.complaint_id, event.sequence)
+        # published_at beside appended_at lets the benchmark and operators read the relay's lag per event.
+        self._events.update_one({"_id": slot}, {"$set": {"published": True, "published_at": self._clock()}})
+        self._outbox.delete_one({"_id": slot})
+
+    def pending(self, limit: int = 500) -> list[PendingEvent]:
+        cursor = self._outbox.find({}).sort("_id", ASCENDING).limit(limit)
+        return [PendingEvent(_stored(d), _utc(d["appended_at"])) for d in cursor]
+
+    def ensure_pending(self, complaint_id: str, sequence: int) -> None:
+        document = self._events.find_one({"_id": _slot(complaint_id, sequence)})
+        if document is not None and not document["published"]:
+            self._add_to_outbox(_stored(document))
+
+    def is_published(self, complaint_id: str, sequence: int) -> bool | None:
+        document = self._events.find_one({"_id": _slot(complaint_id, sequence)}, {"published": True})
+        return None if document is None else bool(document["published"])
 
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
-        """Only read when a writer starts (to publish what a crashed run left behind)."""
+        """Read when a relay starts (to repair the outbox after a writer died between its two inserts)."""
         cursor = self._events.find({"published": False}).sort("_id", ASCENDING).limit(limit)
         return [_stored(d) for d in cursor]
+
+    def _add_to_outbox(self, event: StoredEvent) -> None:
+        document = _document(event) | {"appended_at": self._clock()}
+        with contextlib.suppress(DuplicateKeyError):  # already pending
+            self._outbox.insert_one(document)
 
 
 def _slot(complaint_id: str, sequence: int) -> str:
     return f"{complaint_id}:{sequence:010d}"
+
+
+def _document(event: StoredEvent) -> dict[str, Any]:
+    return {
+        "_id": _slot(event.complaint_id, event.sequence),
+        "event_id": event.event_id,
+        "complaint_id": event.complaint_id,
+        "sequence": event.sequence,
+        "event_type": event.event_type,
+        "data": Binary(event.data),
+        "published": event.published,
+    }
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # the store keeps UTC without a zone
 
 
 def _stored(document: dict[str, Any]) -> StoredEvent:

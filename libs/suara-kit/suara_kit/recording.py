@@ -1,4 +1,4 @@
-"""Recording an event: claim the next sequence in the journal, publish, mark published. Idempotent."""
+"""Recording an event: claim the next sequence in the journal; the relay publishes it. Idempotent."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from suara_kit import codec
 from suara_kit.events import Event
 from suara_kit.journal import ConcurrencyConflict, Journal, StoredEvent
-from suara_kit.publishing import EventPublisher
 
 log = logging.getLogger(__name__)
 
@@ -26,22 +25,31 @@ class TooManyConflicts(RuntimeError):
     pass
 
 
+def _nothing() -> None:
+    pass
+
+
 class EventRecorder:
-    def __init__(self, journal: Journal, publisher: EventPublisher, max_attempts: int = 8) -> None:
+    """Appends to the journal only. `appended` is called after each new append: the process's relay's nudge
+    (suara_kit.relay), so an event is published at once when this process holds the relay lease."""
+
+    def __init__(self, journal: Journal, appended: Callable[[], None] = _nothing, max_attempts: int = 8) -> None:
         self._journal = journal
-        self._publisher = publisher
+        self._appended = appended
         self._max_attempts = max_attempts
 
     def record(self, complaint_id: str, event_id: str, build: Callable[[int], Event]) -> Recorded:
         """Record the event that `build(sequence)` makes, at the end of the complaint's stream.
 
         `event_id` must be derived from the cause (see events.derived_id), so that a redelivered cause finds
-        the event it already recorded and only makes sure it was published."""
+        the event it already recorded and only makes sure it is on its way to the topic."""
         for _ in range(self._max_attempts):
             stream = self._journal.stream(complaint_id)  # one read answers both "recorded already?" and "head?"
             existing = next((e for e in stream if e.event_id == event_id), None)
             if existing is not None:
-                self._ensure_published(existing)
+                if not existing.published:  # perhaps lost from the outbox when the first attempt died
+                    self._journal.ensure_pending(complaint_id, existing.sequence)
+                    self._appended()
                 return Recorded(codec.decode(existing.data), existing.data, created=False)
             event = build(stream[-1].sequence + 1 if stream else 1)
             if event.event_id != event_id or event.complaint_id != complaint_id:
@@ -57,20 +65,7 @@ class EventRecorder:
                     extra={"complaint_id": complaint_id, "event_id": event_id, "sequence": conflict.sequence},
                 )
                 continue
-            self._ensure_published(stored)
+            self._appended()
             created = stored.data == data
             return Recorded(codec.decode(stored.data), stored.data, created=created)
         raise TooManyConflicts(f"complaint {complaint_id}: gave up after {self._max_attempts} sequence conflicts")
-
-    def relay(self, limit: int = 1000) -> int:
-        """Publish events that were appended but not published (the writer died in between). Returns how many."""
-        pending = self._journal.unpublished(limit)
-        for stored in pending:
-            self._ensure_published(stored)
-        return len(pending)
-
-    def _ensure_published(self, stored: StoredEvent) -> None:
-        if stored.published:
-            return
-        self._publisher.publish(stored.complaint_id, stored.data)
-        self._journal.mark_published(stored)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
+
+from kafka import KafkaProducer
 
 from suara_kit import log as suara_log
 from suara_kit import mongo
 from suara_kit.grpc_server import RunningServer, wait_for_shutdown_signal
-from suara_kit.kafka import BrokerProbe, ConsumerLoop
+from suara_kit.journal import MongoJournal
+from suara_kit.kafka import BrokerProbe
+from suara_kit.lease import MongoLease
+from suara_kit.mongo import MongoDatabase
+from suara_kit.publishing import KafkaEventPublisher
+from suara_kit.relay import LEASE_NAME, Relay, owner_name
 from suara_kit.settings import CommonSettings, InvalidSetting, MissingSetting
 
 
@@ -40,12 +47,34 @@ def watch_infrastructure(server: RunningServer, common: CommonSettings) -> None:
     server.watch("broker", BrokerProbe(common.kafka_bootstrap))
 
 
-def serve_until_shutdown(server: RunningServer, worker_name: str, loop: ConsumerLoop, grace_seconds: float) -> None:
-    """Mark the server SERVING, run the consumer loop beside it, and on SIGTERM/SIGINT stop taking requests,
-    let in-flight ones finish, stop the loop (it commits nothing it has not handled) and wait for it."""
+class Worker(Protocol):
+    """A long-running loop the server supervises (a ConsumerLoop, the Relay)."""
+
+    def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def serve_until_shutdown(server: RunningServer, workers: Mapping[str, Worker], grace_seconds: float) -> None:
+    """Mark the server SERVING, run the workers beside it, and on SIGTERM/SIGINT stop taking requests, let
+    in-flight ones finish, stop the workers (a consumer loop commits nothing it has not handled; the relay leaves
+    unpublished events in the outbox) and wait for them."""
     server.mark_serving()
-    worker = server.run_worker(worker_name, loop.run)
+    threads = [server.run_worker(name, worker.run) for name, worker in workers.items()]
     wait_for_shutdown_signal()
     server.stop(grace_seconds)
-    loop.stop()
-    worker.join(timeout=15)
+    for worker in workers.values():
+        worker.stop()
+    for thread in threads:
+        thread.join(timeout=15)
+
+
+def make_relay(database: MongoDatabase, producer: KafkaProducer, common: CommonSettings, service: str) -> Relay:
+    """The process's relay (suara_kit.relay), competing for the one relay lease. Hand its `nudge` to the
+    EventRecorder, then `relay.report_to(server)` and run it as a worker (serve_until_shutdown)."""
+    return Relay(
+        MongoJournal(database),
+        KafkaEventPublisher(producer, common.events_topic),
+        MongoLease(database, LEASE_NAME),
+        owner_name(service),
+    )

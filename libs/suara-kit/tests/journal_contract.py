@@ -172,3 +172,63 @@ class JournalContract:
             journal.append(stored(complaint_id, sequence))
 
         assert len(journal.unpublished(limit=2)) == 2
+
+    # --- the outbox ------------------------------------------------------------------------------------------
+
+    def test_an_appended_event_is_pending_in_the_outbox_until_published(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        event = stored(complaint_id, 1)
+        journal.append(event)
+
+        before = [p.event for p in journal.pending() if p.event.complaint_id == complaint_id]
+        journal.mark_published(event)
+        after = [p.event for p in journal.pending() if p.event.complaint_id == complaint_id]
+
+        assert before == [event]
+        assert after == []
+        assert journal.is_published(complaint_id, 1) is True
+
+    def test_pending_is_in_complaint_then_sequence_order_with_the_append_time(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        for sequence in (3, 1, 2):  # appended out of order (another writer's sequence 3 can land first)
+            journal.append(stored(complaint_id, sequence))
+
+        mine = [p for p in journal.pending(limit=100_000) if p.event.complaint_id == complaint_id]
+
+        assert [p.event.sequence for p in mine] == [1, 2, 3]
+        assert all(p.appended_at.tzinfo is not None for p in mine)
+
+    def test_an_event_appended_as_published_is_not_in_the_outbox(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        journal.append(stored(complaint_id, 1, published=True))
+
+        assert [p for p in journal.pending(limit=100_000) if p.event.complaint_id == complaint_id] == []
+
+    def test_a_retried_append_does_not_add_a_second_outbox_entry(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        event = stored(complaint_id, 1)
+        journal.append(event)
+        journal.append(event)
+
+        assert len([p for p in journal.pending(limit=100_000) if p.event.complaint_id == complaint_id]) == 1
+
+    def test_ensure_pending_queues_an_unpublished_event_once_and_never_a_published_one(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        first, second = stored(complaint_id, 1), stored(complaint_id, 2)
+        journal.append(first)
+        journal.append(second)
+        journal.mark_published(first)
+
+        journal.ensure_pending(complaint_id, 1)
+        journal.ensure_pending(complaint_id, 2)
+        journal.ensure_pending(complaint_id, 3)  # an empty position: nothing to queue
+
+        mine = [p.event.sequence for p in journal.pending(limit=100_000) if p.event.complaint_id == complaint_id]
+        assert mine == [2]
+
+    def test_is_published_of_an_empty_position_is_none(self, journal: Journal) -> None:
+        complaint_id = new_complaint_id()
+        journal.append(stored(complaint_id, 1))
+
+        assert journal.is_published(complaint_id, 1) is False
+        assert journal.is_published(complaint_id, 2) is None

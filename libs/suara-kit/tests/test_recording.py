@@ -1,4 +1,4 @@
-"""EventRecorder: the next sequence, exactly once, published after it is in the journal."""
+"""EventRecorder: the next sequence, exactly once, in the journal; the relay it nudges publishes it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from journal_contract import stored
 from suara_kit import codec
 from suara_kit.events import Event
 from suara_kit.journal import ConcurrencyConflict, InMemoryJournal, StoredEvent
+from suara_kit.lease import InMemoryLease
 from suara_kit.publishing import InMemoryEventPublisher
 from suara_kit.recording import EventRecorder, TooManyConflicts
+from suara_kit.relay import Relay
 
 
 class Builder:
@@ -38,8 +40,14 @@ def publisher() -> InMemoryEventPublisher:
 
 
 @pytest.fixture
-def recorder(journal, publisher) -> EventRecorder:
-    return EventRecorder(journal, publisher)
+def relay(journal, publisher) -> Relay:
+    return Relay(journal, publisher, InMemoryLease(), "test")
+
+
+@pytest.fixture
+def recorder(journal, relay) -> EventRecorder:
+    """Nudging runs a relay round at once, as the relay thread does when this process holds the lease."""
+    return EventRecorder(journal, appended=relay.publish_round)
 
 
 def prefill(journal: InMemoryJournal, complaint_id: str, count: int) -> None:
@@ -126,7 +134,7 @@ def test_gives_up_after_max_attempts_conflicts(publisher, event_factory) -> None
     event = event_factory()
 
     with pytest.raises(TooManyConflicts, match=f"complaint {event.complaint_id}: gave up after 3"):
-        EventRecorder(journal, publisher, max_attempts=3).record(event.complaint_id, event.event_id, Builder(event))
+        EventRecorder(journal, max_attempts=3).record(event.complaint_id, event.event_id, Builder(event))
 
     assert journal.attempts == 3
     assert publisher.published == []
@@ -142,37 +150,17 @@ def test_a_build_that_makes_another_event_id_is_refused(recorder, journal, publi
     assert publisher.published == []
 
 
-def test_recording_again_publishes_what_a_crashed_writer_left_unpublished(
+def test_recording_again_queues_and_publishes_what_a_crashed_writer_left_out_of_the_outbox(
     recorder, journal, publisher, event_factory
 ) -> None:
     event = event_factory()
     data = codec.encode(event)
-    journal.append(StoredEvent(event.event_id, event.complaint_id, 1, event.event_type, data))  # then it died
+    journal.append(StoredEvent(event.event_id, event.complaint_id, 1, event.event_type, data))
+    journal.lose_outbox_entry(event.complaint_id, 1)  # the writer died between its two inserts
 
     recorded = recorder.record(event.complaint_id, event.event_id, Builder(event))
 
     assert recorded.created is False
     assert recorded.data == data
     assert [p.value for p in publisher.published] == [data]
-    assert journal.unpublished() == []
-
-
-def test_relay_publishes_appended_but_unpublished_events_exactly_once(
-    recorder, journal, publisher, event_factory
-) -> None:
-    first, second = event_factory(sequence=1), event_factory(sequence=1)
-    pending = [
-        StoredEvent(e.event_id, e.complaint_id, 1, e.event_type, codec.encode(e), published=False)
-        for e in (first, second)
-    ]
-    for entry in pending:
-        journal.append(entry)
-    journal.append(stored(str(uuid.uuid4()), 1, published=True))
-
-    relayed = recorder.relay()
-    relayed_again = recorder.relay()
-
-    assert relayed == 2
-    assert relayed_again == 0
-    assert sorted((p.key, p.value) for p in publisher.published) == sorted((e.complaint_id, e.data) for e in pending)
     assert journal.unpublished() == []

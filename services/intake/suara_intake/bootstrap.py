@@ -22,13 +22,11 @@ from suara_kit import mongo
 from suara_kit.grpc_server import RunningServer, start_server
 from suara_kit.journal import Journal, MongoJournal
 from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
-from suara_kit.publishing import EventPublisher, KafkaEventPublisher
 from suara_kit.recording import EventRecorder
-from suara_kit.service_main import serve_until_shutdown, watch_infrastructure
+from suara_kit.service_main import make_relay, serve_until_shutdown, watch_infrastructure
 
 log = logging.getLogger(__name__)
 TIMELINE_GROUP = "suara-intake-timeline"
-PUBLISH_TIMEOUT_SECONDS = 5.0
 
 
 def utc_now() -> datetime:
@@ -47,13 +45,14 @@ def wire(
     *,
     catalogue: IntakeCatalogue,
     journal: Journal,
-    publisher: EventPublisher,
+    appended: Callable[[], None],
     contacts: ContactStore,
     timeline: Timeline,
     clock: Callable[[], datetime] = utc_now,
 ) -> Intake:
-    """Bind the handlers to their dependencies. Tests call this with fakes; `run` with the real adapters."""
-    recorder = EventRecorder(journal, publisher)
+    """Bind the handlers to their dependencies. Tests call this with fakes; `run` with the real adapters.
+    `appended` is the relay's nudge: intake only appends; the relay publishes (suara_kit.relay)."""
+    recorder = EventRecorder(journal, appended)
 
     def submit(command: SubmitComplaint, request_id: str) -> handlers.Receipt:
         return handlers.submit_complaint(
@@ -78,19 +77,14 @@ def run(settings: IntakeSettings) -> None:
     timeline.ensure_indexes()
     ensure_topics(common.kafka_bootstrap, suara_topics(common))
     producer = make_producer(common.kafka_bootstrap, "suara-intake")
+    relay = make_relay(database, producer, common, "suara-intake")
     intake = wire(
         catalogue=load_catalogue(settings.catalogue_dir),
         journal=journal,
-        # A healthy broker acknowledges in milliseconds; after 5 s the caller is better served by UNAVAILABLE
-        # (retry with the same key) than by waiting out its whole deadline.
-        publisher=KafkaEventPublisher(producer, common.events_topic, timeout_seconds=PUBLISH_TIMEOUT_SECONDS),
+        appended=relay.nudge,
         contacts=MongoContactStore(database),
         timeline=timeline,
     )
-    relayed = intake.recorder.relay()
-    if relayed:
-        log.info("published %d events left unpublished by an earlier run", relayed)
-
     projector = ConsumerLoop(
         make_consumer(common.kafka_bootstrap, TIMELINE_GROUP, common.events_topic),
         timeline_projector(timeline),
@@ -99,9 +93,10 @@ def run(settings: IntakeSettings) -> None:
     server: RunningServer = start_server(
         settings.listen, [complaint_service(ComplaintServicer(intake.submit, intake.trace))]
     )
+    relay.report_to(server)
     watch_infrastructure(server, common)
     log.info("intake serving on %s", settings.listen)
-    serve_until_shutdown(server, "timeline-projector", projector, grace_seconds=10)
+    serve_until_shutdown(server, {"timeline-projector": projector, "relay": relay}, grace_seconds=10)
     log.info("shut down")
     producer.flush()
     producer.close()

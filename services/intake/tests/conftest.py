@@ -18,6 +18,7 @@ from suara_kit import codec
 from suara_kit.events import Event, SourceChannel
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
+from suara_kit.relay import publish_on_append
 
 # services/intake/tests/conftest.py -> the repository root is three folders up.
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "kota-kediri"
@@ -58,7 +59,7 @@ def wired(catalogue: IntakeCatalogue) -> IntakeWithFakes:
     intake = bootstrap.wire(
         catalogue=catalogue,
         journal=journal,
-        publisher=publisher,
+        appended=publish_on_append(journal, publisher),
         contacts=contacts,
         timeline=timeline,
         clock=lambda: SUBMITTED_AT,

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from kafka.errors import KafkaTimeoutError
 from pymongo.errors import ServerSelectionTimeoutError
 
 from suara.v1 import complaints_pb2 as api
@@ -21,7 +20,6 @@ from suara_kit import codec, deadline
 from suara_kit.events import ActorKind
 from suara_kit.grpc_server import RunningServer, start_server
 from suara_kit.journal import InMemoryJournal
-from suara_kit.publishing import KafkaEventPublisher
 
 SERVICE_NAME = "suara.v1.ComplaintService"
 
@@ -170,17 +168,13 @@ def test_a_100_kb_bad_value_is_answered_invalid_argument_with_a_short_message(st
     assert len(error.details()) < 200
 
 
-class StalledAcknowledgement:
-    """A broker that never acknowledges: waits as long as it is allowed to, then times out as kafka-python does."""
+class StalledStoreJournal(InMemoryJournal):
+    """A store that does not answer: it waits as long as the call allows (pymongo.timeout does the same for the
+    real store, see suara_kit.deadline) and then fails as a timed-out operation does."""
 
-    def get(self, timeout: float) -> None:
-        time.sleep(timeout)
-        raise KafkaTimeoutError(f"Timeout after waiting for {timeout} secs.")
-
-
-class StalledProducer:
-    def send(self, topic: str, key: bytes, value: bytes) -> StalledAcknowledgement:
-        return StalledAcknowledgement()
+    def stream(self, complaint_id: str) -> list:
+        time.sleep(deadline.remaining(default=60.0))
+        raise deadline.DeadlineExhausted("the call's deadline has passed")
 
 
 class UnreachableStoreJournal(InMemoryJournal):
@@ -192,7 +186,7 @@ def serve(wired, catalogue, **replaced) -> Iterator[api_grpc.ComplaintServiceStu
     intake = bootstrap.wire(
         catalogue=catalogue,
         journal=replaced.get("journal", wired.journal),
-        publisher=replaced.get("publisher", wired.publisher),
+        appended=lambda: None,  # no relay: submit only appends
         contacts=wired.contacts,
         timeline=wired.timeline,
     )
@@ -204,9 +198,17 @@ def serve(wired, catalogue, **replaced) -> Iterator[api_grpc.ComplaintServiceStu
         running.stop(grace_seconds=0)
 
 
-def test_an_unacknowledged_submit_is_answered_unavailable_within_the_callers_deadline(wired, catalogue) -> None:
-    stalled_publisher = KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)
-    for stalled in serve(wired, catalogue, publisher=stalled_publisher):
+def test_a_submit_never_waits_for_the_broker_the_event_waits_in_the_outbox(wired, catalogue) -> None:
+    # Intake only appends; the relay publishes (suara_kit.relay). Here no relay runs at all, as in a broker outage.
+    for stub in serve(wired, catalogue):
+        receipt = stub.SubmitComplaint(request(), timeout=2.0)
+
+    assert [p.event.complaint_id for p in wired.journal.pending()] == [receipt.complaint_id]
+    assert wired.publisher.published == []
+
+
+def test_a_stalled_store_is_answered_unavailable_within_the_callers_deadline(wired, catalogue) -> None:
+    for stalled in serve(wired, catalogue, journal=StalledStoreJournal()):
         started = time.monotonic()
         with pytest.raises(grpc.RpcError) as raised:
             stalled.SubmitComplaint(request(), timeout=2.0)
@@ -228,15 +230,27 @@ def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired
 
 
 def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(wired, catalogue) -> None:
-    stalled_publisher = KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)
-    for stalled in serve(wired, catalogue, publisher=stalled_publisher):
-        with pytest.raises(grpc.RpcError):
-            stalled.SubmitComplaint(request(), timeout=1.0)
-    for healthy in serve(wired, catalogue):
-        receipt = healthy.SubmitComplaint(request(), timeout=10)
+    class FailsOnceAfterAppending(InMemoryJournal):
+        """The first append lands, then the answer is lost (the store went away before replying)."""
 
-    assert len(wired.journal.stream(receipt.complaint_id)) == 1
-    assert len(wired.publisher.published) == 1
+        failed = False
+
+        def append(self, event):
+            stored = super().append(event)
+            if not self.failed:
+                self.failed = True
+                raise ServerSelectionTimeoutError("connection lost after the write")
+            return stored
+
+    journal = FailsOnceAfterAppending()
+    for flaky in serve(wired, catalogue, journal=journal):
+        with pytest.raises(grpc.RpcError) as raised:
+            flaky.SubmitComplaint(request(), timeout=5.0)
+        receipt = flaky.SubmitComplaint(request(), timeout=5.0)
+
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert len(journal.stream(receipt.complaint_id)) == 1
+    assert len(journal.pending()) == 1
 
 
 def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired) -> None:
@@ -262,8 +276,7 @@ def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired) -
 
 def test_a_caller_without_a_deadline_gets_unavailable_within_the_servers_budget(wired, catalogue, monkeypatch) -> None:
     monkeypatch.setattr(grpc_api, "MAX_BUDGET_S", 1.0)
-    stalled_publisher = KafkaEventPublisher(StalledProducer(), "events", timeout_seconds=30)
-    for stalled in serve(wired, catalogue, publisher=stalled_publisher):
+    for stalled in serve(wired, catalogue, journal=StalledStoreJournal()):
         started = time.monotonic()
         with pytest.raises(grpc.RpcError) as raised:
             stalled.SubmitComplaint(request())

@@ -20,7 +20,6 @@ from suara_intake.domain.model import (
 from suara_intake.handlers import ComplaintNotFound
 from suara_kit.events import ActorKind, ComplaintSubmitted, SourceChannel, derived_id
 from suara_kit.journal import InMemoryJournal, StoredEvent
-from suara_kit.publishing import InMemoryEventPublisher
 
 PHONE = "+62 812-3456-7890"
 
@@ -217,7 +216,7 @@ def test_a_request_refused_as_reused_leaves_the_first_reporters_contact_in_place
     intake = bootstrap.wire(
         catalogue=catalogue,
         journal=journal,
-        publisher=InMemoryEventPublisher(),
+        appended=lambda: None,
         contacts=contacts,
         timeline=InMemoryTimeline(),
     )

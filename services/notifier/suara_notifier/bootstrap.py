@@ -19,9 +19,8 @@ from suara_kit.kafka import (
     make_producer,
     suara_topics,
 )
-from suara_kit.publishing import KafkaEventPublisher
 from suara_kit.recording import EventRecorder
-from suara_kit.service_main import serve_until_shutdown, watch_infrastructure
+from suara_kit.service_main import make_relay, serve_until_shutdown, watch_infrastructure
 from suara_notifier import handlers
 from suara_notifier.adapters.channels import SmtpChannel
 from suara_notifier.adapters.directory_file import load_directory
@@ -52,7 +51,8 @@ def run(settings: NotifierSettings) -> None:
     journal = MongoJournal(database)
     journal.ensure_indexes()
     producer = make_producer(common.kafka_bootstrap, "suara-notifier")
-    recorder = EventRecorder(journal, KafkaEventPublisher(producer, common.events_topic))
+    relay = make_relay(database, producer, common, "suara-notifier")
+    recorder = EventRecorder(journal, relay.nudge)
     deps = handlers.NotifierDeps(
         directory=directory,
         book=MongoComplaintBook(database),
@@ -61,15 +61,13 @@ def run(settings: NotifierSettings) -> None:
         recorder=recorder,
         clock=lambda: datetime.now(UTC),
     )
-    relayed = recorder.relay()
-    if relayed:
-        log.info("published %d events left unpublished by an earlier run", relayed)
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))
     health = start_server(settings.health_listen, [])
+    relay.report_to(health)
     watch_infrastructure(health, common)
     log.info(
         "notifier consuming %s; alerts via SMTP %s:%d", common.events_topic, settings.smtp_host, settings.smtp_port
     )
-    serve_until_shutdown(health, "notifier", loop, grace_seconds=2)
+    serve_until_shutdown(health, {"notifier": loop, "relay": relay}, grace_seconds=2)
     producer.close()

@@ -24,6 +24,7 @@ from suara_kit.events import (
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
 from suara_kit.recording import EventRecorder
+from suara_kit.relay import publish_on_append
 from suara_notifier.adapters.channels import InMemoryChannel
 from suara_notifier.adapters.stores import InMemoryComplaintBook, InMemoryDeliveryLog
 from suara_notifier.domain.model import Contact, StaffDirectory
@@ -130,7 +131,7 @@ def notifier() -> NotifierWithFakes:
         book=book,
         channel=channel,
         deliveries=deliveries,
-        recorder=EventRecorder(journal, publisher),
+        recorder=EventRecorder(journal, publish_on_append(journal, publisher)),
         clock=lambda: NOTIFIED_AT,
     )
     return NotifierWithFakes(deps, journal, publisher, channel, book, deliveries)

@@ -14,12 +14,11 @@ from suara_kit import mongo
 from suara_kit.events import Event
 from suara_kit.grpc_server import start_server
 from suara_kit.journal import MongoJournal
-from suara_kit.kafka import ensure_topics, suara_topics
+from suara_kit.kafka import ensure_topics, make_producer, suara_topics
 from suara_kit.recording import EventRecorder, Recorded
-from suara_kit.service_main import watch_infrastructure
+from suara_kit.service_main import make_relay, watch_infrastructure
 from suara_router import handlers
 from suara_router.adapters.catalogue_files import load_catalogue
-from suara_router.adapters.faust_publisher import FaustEventPublisher
 from suara_router.adapters.recent_complaints import MongoRecentComplaints
 from suara_router.adapters.text_classifier import load_classifier
 from suara_router.entrypoints.faust_app import add_router_agent, make_app
@@ -47,9 +46,12 @@ def run(settings: RouterSettings) -> None:
     dead_letters = app.topic(common.deadletter_topic, value_type=bytes, key_type=bytes, partitions=1)
     health = start_server(settings.health_listen, [])
     watch_infrastructure(health, common)
-
-    def recorder(loop: asyncio.AbstractEventLoop) -> EventRecorder:
-        return EventRecorder(journal, FaustEventPublisher(events, loop))
+    # The router only appends; the relay (one lease across all writers) publishes, from a thread of its own.
+    producer = make_producer(common.kafka_bootstrap, "suara-router-relay")
+    relay = make_relay(database, producer, common, "suara-router")
+    relay.report_to(health)
+    relay_thread = health.run_worker("relay", relay.run)
+    recorder = EventRecorder(journal, relay.nudge)
 
     def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Recorded | None]:
         deps = handlers.RouterDeps(
@@ -57,7 +59,7 @@ def run(settings: RouterSettings) -> None:
             classifier=classifier,
             duplicates=classifier.duplicates,
             recent=MongoRecentComplaints(database),
-            recorder=recorder(loop),
+            recorder=recorder,
             clock=utc_now,
             coordinator_desk=classifier.coordinator_desk,
         )
@@ -67,9 +69,6 @@ def run(settings: RouterSettings) -> None:
 
     @app.task  # type: ignore[untyped-decorator]  # faust publishes no type information
     async def started() -> None:
-        relayed = await asyncio.to_thread(recorder(asyncio.get_running_loop()).relay)
-        if relayed:
-            log.info("published %d events left unpublished by an earlier run", relayed)
         health.mark_serving()
         log.info("router consuming %s; health on %s", common.events_topic, settings.health_listen)
 
@@ -77,3 +76,6 @@ def run(settings: RouterSettings) -> None:
         faust.Worker(app, loglevel=common.log_level.lower()).execute_from_commandline()
     finally:
         health.stop(grace_seconds=2)
+        relay.stop()
+        relay_thread.join(timeout=10)
+        producer.close()

@@ -28,6 +28,7 @@ from suara_kit.events import (
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
 from suara_kit.recording import EventRecorder
+from suara_kit.relay import publish_on_append
 from suara_router.adapters.recent_complaints import InMemoryRecentComplaints
 from suara_router.handlers import RouterDeps, route_submitted_complaint
 from suara_routing.catalogue_files import load_routing_catalogue
@@ -133,7 +134,7 @@ class Router:
             classifier=self.classifier,
             duplicates=finder,
             recent=self.recent,
-            recorder=EventRecorder(self.journal, self.publisher),
+            recorder=EventRecorder(self.journal, publish_on_append(self.journal, self.publisher)),
             clock=lambda: ROUTED_AT,
             coordinator_desk="DISKOMINFO",
         )

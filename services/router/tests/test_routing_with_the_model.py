@@ -21,7 +21,6 @@ from suara_kit.events import (
     SourceChannel,
 )
 from suara_kit.journal import InMemoryJournal
-from suara_kit.publishing import InMemoryEventPublisher
 from suara_kit.recording import EventRecorder
 from suara_router.adapters.recent_complaints import InMemoryRecentComplaints
 from suara_router.adapters.text_classifier import ModelClassifier, RoutingModelUnusable, load_classifier
@@ -46,7 +45,7 @@ def deps(catalogue, classifier) -> RouterDeps:
         classifier=classifier,
         duplicates=classifier.duplicates,
         recent=InMemoryRecentComplaints(),
-        recorder=EventRecorder(InMemoryJournal(), InMemoryEventPublisher()),
+        recorder=EventRecorder(InMemoryJournal()),
         clock=lambda: AT,
         coordinator_desk=classifier.coordinator_desk,
     )

@@ -10,7 +10,6 @@ from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf import message as pb_message
-from kafka.errors import KafkaError
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from suara.v1 import complaints_pb2 as api
@@ -29,13 +28,13 @@ log = logging.getLogger(__name__)
 CLIENT_ID_HEADER = "suara-client-id"
 
 
-# The one mapping of errors to gRPC status codes. The last entries are the infrastructure being unreachable (or too
-# slow for the call's deadline): the caller is told UNAVAILABLE, which gRPC clients treat as "retry".
+# The one mapping of errors to gRPC status codes. The last entries are the store being unreachable (or too slow for
+# the call's deadline): the caller is told UNAVAILABLE, which gRPC clients treat as "retry". Kafka is not here: a
+# submit only appends to the store, and the relay publishes, so a broker outage delays events, not answers.
 STATUS_FOR: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (InvalidComplaint, grpc.StatusCode.INVALID_ARGUMENT),
     (IdempotencyKeyReused, grpc.StatusCode.ALREADY_EXISTS),
     (ComplaintNotFound, grpc.StatusCode.NOT_FOUND),
-    (KafkaError, grpc.StatusCode.UNAVAILABLE),
     (ConnectionFailure, grpc.StatusCode.UNAVAILABLE),  # store unreachable (includes server selection timing out)
     (ExecutionTimeout, grpc.StatusCode.UNAVAILABLE),  # store too slow for the call's deadline
     (TimeoutError, grpc.StatusCode.UNAVAILABLE),  # includes deadline.DeadlineExhausted
@@ -67,9 +66,7 @@ def domain_errors_as_status(rpc: Rpc) -> Rpc:
         except tuple(error for error, _ in STATUS_FOR) as error:
             code = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
             if code is grpc.StatusCode.UNAVAILABLE:
-                what = "the event log" if isinstance(error, KafkaError) else "the store"
-                if isinstance(error, TimeoutError):
-                    what = "the event log or the store"
+                what = "the store"  # the only infrastructure a call waits on (the relay publishes to Kafka)
                 log.warning("%s: %s unavailable: %s", rpc.__name__, what, type(error).__name__)
                 advice = UNAVAILABLE_ADVICE[rpc.__name__]
                 context.abort(code, f"{what} is unavailable ({type(error).__name__}); {advice}")
