@@ -1,0 +1,1 @@
+"""Entry points: gRPC API, projector, deadline clock, main."""
