@@ -1,16 +1,17 @@
-"""The envelope codec: Event <-> the protobuf bytes on the wire; the only place event protobufs are built."""
+"""The envelope codec: Event <-> the protobuf bytes on the wire. The one envelope builder, the registry of every
+event type (the walking skeleton's three here, the complaint lifecycle's in lifecycle_codec), and the decoder that
+upcasts old schema versions and refuses, with a distinct error, what is too new for this code."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any
 
 from google.protobuf import message as pb_message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from suara.v1 import events_pb2 as pb
+from suara_complaint.events import Event as LifecycleEvent
+from suara_kit import lifecycle_codec
 from suara_kit.events import (
     Actor,
     ActorKind,
@@ -19,25 +20,43 @@ from suara_kit.events import (
     ComplaintSubmitted,
     Event,
     NotificationOutcome,
-    Payload,
     Priority,
     RoutingSuggestion,
     SourceChannel,
     StaffNotified,
 )
+from suara_kit.registry import (
+    EventCodec,
+    EventTooNew,
+    NewerSchemaVersion,
+    Registry,
+    UndecodableEvent,
+    UnknownEventType,
+    Upcaster,
+    moment,
+    reverse,
+    timestamp,
+)
 
+__all__ = [
+    "CURRENT_SCHEMA_VERSION",
+    "REGISTRY",
+    "EventTooNew",
+    "NewerSchemaVersion",
+    "UndecodableEvent",
+    "UnknownEventType",
+    "Upcaster",
+    "channel_from_proto",
+    "channel_to_proto",
+    "decode",
+    "encode",
+    "from_proto",
+    "lifecycle_event",
+    "to_proto",
+]
+
+# The schema version of the walking skeleton's three types (each entry has its own).
 CURRENT_SCHEMA_VERSION = 1
-K = TypeVar("K")
-
-
-class UndecodableEvent(ValueError):
-    """The bytes are not a valid Suara event envelope; the reason names what is wrong."""
-
-
-# Upcasters turn an envelope of an older schema_version into the next one, in place of the decoder
-# having to know every historic shape. Keyed by the version they upgrade *from*. None yet.
-Upcaster = Callable[[pb.EventEnvelope], pb.EventEnvelope]
-UPCASTERS: dict[int, Upcaster] = {}
 
 _ACTOR_KINDS = {
     ActorKind.CITIZEN: pb.ACTOR_KIND_CITIZEN,
@@ -75,98 +94,201 @@ def channel_to_proto(channel: SourceChannel) -> pb.SourceChannel.ValueType:
 
 
 def channel_from_proto(value: int) -> SourceChannel:
-    return _reverse(_CHANNELS, value, "source_channel")
+    return reverse(_CHANNELS, value, "source_channel")
 
 
-def _reverse(table: Mapping[K, int], value: int, field: str) -> K:
-    for key, candidate in table.items():
-        if candidate == value:
-            return key
-    raise UndecodableEvent(f"{field}: unknown value {value!r}")
+# --- the walking skeleton's three types -----------------------------------------------------------------------------
 
 
-def _timestamp(moment: datetime) -> Timestamp:
-    if moment.tzinfo is None:
-        raise ValueError("timestamps must be timezone-aware")
-    stamp = Timestamp()
-    stamp.FromDatetime(moment.astimezone(UTC))
-    return stamp
+def _submitted_to_proto(s: ComplaintSubmitted) -> pb.ComplaintSubmitted:
+    return pb.ComplaintSubmitted(
+        tracking_number=s.tracking_number,
+        text=s.text,
+        category=s.category,
+        kelurahan_code=s.kelurahan_code,
+        kelurahan_name=s.kelurahan_name,
+        kecamatan_name=s.kecamatan_name,
+        source_channel=_CHANNELS[s.source_channel],
+        anonymous=s.anonymous,
+        has_reporter_contact=s.has_reporter_contact,
+        idempotency_key=s.idempotency_key,
+    )
 
 
-def _moment(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)
+def _submitted_from_proto(s: pb.ComplaintSubmitted, _: pb.EventEnvelope) -> ComplaintSubmitted:
+    return ComplaintSubmitted(
+        tracking_number=s.tracking_number,
+        text=s.text,
+        category=s.category,
+        kelurahan_code=s.kelurahan_code,
+        kelurahan_name=s.kelurahan_name,
+        kecamatan_name=s.kecamatan_name,
+        source_channel=reverse(_CHANNELS, s.source_channel, "complaint_submitted.source_channel"),
+        anonymous=s.anonymous,
+        has_reporter_contact=s.has_reporter_contact,
+        idempotency_key=s.idempotency_key,
+    )
+
+
+def _routed_to_proto(r: ComplaintRouted) -> pb.ComplaintRouted:
+    return pb.ComplaintRouted(
+        opd_code=r.opd_code,
+        opd_name=r.opd_name,
+        priority=_PRIORITIES[r.priority],
+        due_at=timestamp(r.due_at),
+        rule_id=r.rule_id,
+        reason=r.reason,
+        routing_model_version=r.routing_model_version,
+        confidence=r.confidence,
+        alternatives=[
+            pb.RoutingSuggestion(category=a.category, opd_code=a.opd_code, score=a.score) for a in r.alternatives
+        ],
+        top_terms=r.top_terms,
+        category=r.category,
+        category_source=_CATEGORY_SOURCES[r.category_source],
+        classifier_category=r.classifier_category,
+        emergency=r.emergency,
+        emergency_kind=r.emergency_kind,
+        responders=r.responders,
+        outside_authority=r.outside_authority,
+        needs_coordinator=r.needs_coordinator,
+        coordinator_desk=r.coordinator_desk,
+        possible_duplicate_of=r.possible_duplicate_of,
+        possible_duplicate_tracking_number=r.possible_duplicate_tracking_number,
+        duplicate_similarity=r.duplicate_similarity,
+        kelurahan_in_text=r.kelurahan_in_text,
+    )
+
+
+def _routed_from_proto(r: pb.ComplaintRouted, _: pb.EventEnvelope) -> ComplaintRouted:
+    return ComplaintRouted(
+        opd_code=r.opd_code,
+        opd_name=r.opd_name,
+        priority=reverse(_PRIORITIES, r.priority, "complaint_routed.priority"),
+        due_at=moment(r.due_at),
+        rule_id=r.rule_id,
+        reason=r.reason,
+        routing_model_version=r.routing_model_version,
+        confidence=r.confidence,
+        alternatives=tuple(RoutingSuggestion(a.category, a.opd_code, a.score) for a in r.alternatives),
+        top_terms=tuple(r.top_terms),
+        category=r.category,
+        category_source=reverse(_CATEGORY_SOURCES, r.category_source, "complaint_routed.category_source"),
+        classifier_category=r.classifier_category,
+        emergency=r.emergency,
+        emergency_kind=r.emergency_kind,
+        responders=tuple(r.responders),
+        outside_authority=r.outside_authority,
+        needs_coordinator=r.needs_coordinator,
+        coordinator_desk=r.coordinator_desk,
+        possible_duplicate_of=r.possible_duplicate_of,
+        possible_duplicate_tracking_number=r.possible_duplicate_tracking_number,
+        duplicate_similarity=r.duplicate_similarity,
+        kelurahan_in_text=r.kelurahan_in_text,
+    )
+
+
+def _notified_to_proto(n: StaffNotified) -> pb.StaffNotified:
+    return pb.StaffNotified(
+        opd_code=n.opd_code, channel=n.channel, recipient=n.recipient, outcome=_OUTCOMES[n.outcome], detail=n.detail
+    )
+
+
+def _notified_from_proto(n: pb.StaffNotified, _: pb.EventEnvelope) -> StaffNotified:
+    return StaffNotified(
+        opd_code=n.opd_code,
+        channel=n.channel,
+        recipient=n.recipient,
+        outcome=reverse(_OUTCOMES, n.outcome, "staff_notified.outcome"),
+        detail=n.detail,
+    )
+
+
+SKELETON_ENTRIES: tuple[EventCodec[Any, Any], ...] = (
+    EventCodec(
+        "ComplaintSubmitted",
+        ComplaintSubmitted,
+        "complaint_submitted",
+        pb.ComplaintSubmitted,
+        _submitted_to_proto,
+        _submitted_from_proto,
+    ),
+    EventCodec(
+        "ComplaintRouted", ComplaintRouted, "complaint_routed", pb.ComplaintRouted, _routed_to_proto, _routed_from_proto
+    ),
+    EventCodec(
+        "StaffNotified", StaffNotified, "staff_notified", pb.StaffNotified, _notified_to_proto, _notified_from_proto
+    ),
+)
+
+REGISTRY = Registry((*SKELETON_ENTRIES, *lifecycle_codec.ENTRIES))
+
+
+# --- the envelope -------------------------------------------------------------------------------------------------
+
+
+def lifecycle_event(
+    change: LifecycleEvent,
+    sequence: int,
+    *,
+    correlation_id: str,
+    causation_id: str,
+    producer: str,
+    display_name: str = "",
+) -> Event:
+    """The Event that carries one of the aggregate's events at `sequence` of its complaint's stream: the envelope's
+    id, complaint, time and actor are the change's own."""
+    actor = Actor(lifecycle_codec.KINDS[change.actor.role], change.actor.subject, display_name)
+    return Event(
+        event_id=change.event_id,
+        complaint_id=change.complaint_id,
+        sequence=sequence,
+        occurred_at=change.at,
+        actor=actor,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        producer=producer,
+        payload=change,
+        schema_version=REGISTRY.for_payload(change).schema_version,
+    )
+
+
+def _lifecycle_header(event: Event, change: LifecycleEvent, envelope: pb.EventEnvelope) -> None:
+    mismatched = [
+        name
+        for name, outer, inner in (
+            ("event_id", event.event_id, change.event_id),
+            ("complaint_id", event.complaint_id, change.complaint_id),
+            ("occurred_at", event.occurred_at, change.at),
+            ("actor", event.actor.id, change.actor.subject),
+        )
+        if outer != inner
+    ]
+    if mismatched:
+        raise ValueError(f"{event.event_type}: the envelope's {', '.join(mismatched)} differ from the event's own")
+    envelope.actor.role = lifecycle_codec.ROLES[change.actor.role]  # type: ignore[assignment]  # an ActorRole value
+    envelope.actor.opd = change.actor.opd or ""
+    envelope.command_key = change.command_key
 
 
 def to_proto(event: Event) -> pb.EventEnvelope:
+    """The one envelope builder: the header from the Event, the payload from its type's registry entry."""
+    entry = REGISTRY.for_payload(event.payload)
     envelope = pb.EventEnvelope(
         event_id=event.event_id,
-        event_type=event.event_type,
-        schema_version=event.schema_version,
+        event_type=entry.name,
+        schema_version=entry.schema_version,
         complaint_id=event.complaint_id,
         sequence=event.sequence,
-        occurred_at=_timestamp(event.occurred_at),
+        occurred_at=timestamp(event.occurred_at),
         actor=pb.Actor(kind=_ACTOR_KINDS[event.actor.kind], id=event.actor.id, display_name=event.actor.display_name),
         correlation_id=event.correlation_id,
         causation_id=event.causation_id,
         producer=event.producer,
     )
-    payload = event.payload
-    if isinstance(payload, ComplaintSubmitted):
-        envelope.complaint_submitted.CopyFrom(
-            pb.ComplaintSubmitted(
-                tracking_number=payload.tracking_number,
-                text=payload.text,
-                category=payload.category,
-                kelurahan_code=payload.kelurahan_code,
-                kelurahan_name=payload.kelurahan_name,
-                kecamatan_name=payload.kecamatan_name,
-                source_channel=_CHANNELS[payload.source_channel],
-                anonymous=payload.anonymous,
-                has_reporter_contact=payload.has_reporter_contact,
-                idempotency_key=payload.idempotency_key,
-            )
-        )
-    elif isinstance(payload, ComplaintRouted):
-        envelope.complaint_routed.CopyFrom(
-            pb.ComplaintRouted(
-                opd_code=payload.opd_code,
-                opd_name=payload.opd_name,
-                priority=_PRIORITIES[payload.priority],
-                due_at=_timestamp(payload.due_at),
-                rule_id=payload.rule_id,
-                reason=payload.reason,
-                routing_model_version=payload.routing_model_version,
-                confidence=payload.confidence,
-                alternatives=[
-                    pb.RoutingSuggestion(category=a.category, opd_code=a.opd_code, score=a.score)
-                    for a in payload.alternatives
-                ],
-                top_terms=payload.top_terms,
-                category=payload.category,
-                category_source=_CATEGORY_SOURCES[payload.category_source],
-                classifier_category=payload.classifier_category,
-                emergency=payload.emergency,
-                emergency_kind=payload.emergency_kind,
-                responders=payload.responders,
-                outside_authority=payload.outside_authority,
-                needs_coordinator=payload.needs_coordinator,
-                coordinator_desk=payload.coordinator_desk,
-                possible_duplicate_of=payload.possible_duplicate_of,
-                possible_duplicate_tracking_number=payload.possible_duplicate_tracking_number,
-                duplicate_similarity=payload.duplicate_similarity,
-                kelurahan_in_text=payload.kelurahan_in_text,
-            )
-        )
-    else:
-        envelope.staff_notified.CopyFrom(
-            pb.StaffNotified(
-                opd_code=payload.opd_code,
-                channel=payload.channel,
-                recipient=payload.recipient,
-                outcome=_OUTCOMES[payload.outcome],
-                detail=payload.detail,
-            )
-        )
+    if isinstance(event.payload, LifecycleEvent):
+        _lifecycle_header(event, event.payload, envelope)
+    entry.encode_into(event.payload, envelope)
     return envelope
 
 
@@ -181,85 +303,64 @@ def _uuid(value: str, field: str) -> str:
         raise UndecodableEvent(f"{field}: {value!r} is not a UUID") from None
 
 
-def from_proto(envelope: pb.EventEnvelope) -> Event:
-    version = envelope.schema_version
-    while version < CURRENT_SCHEMA_VERSION:
-        upcast = UPCASTERS.get(version)
+def _entry_for(envelope: pb.EventEnvelope) -> tuple[EventCodec[Any, Any], pb.EventEnvelope]:
+    """The registry entry of the envelope's event type, upcasting the envelope to that type's current version.
+    Raises UnknownEventType or NewerSchemaVersion when this code is older than the producer's."""
+    for _ in range(100):  # each step raises the version of a type, so this ends; the bound guards a bad upcaster
+        name, version = envelope.event_type, envelope.schema_version
+        entry = REGISTRY.by_name.get(name)
+        if entry is None:
+            case = envelope.WhichOneof("payload")
+            if case is not None:  # a payload we know under a name we do not: a corrupt envelope, not a newer one
+                raise UndecodableEvent(f"event_type: {name!r} does not match payload {REGISTRY.by_case[case].name}")
+            if not name:
+                raise UndecodableEvent("payload: not set")
+            raise UnknownEventType(
+                f"event_type: {name!r} is unknown to this service (schema_version {version})",
+                name,
+                version,
+                envelope.event_id,
+            )
+        if version > entry.schema_version:
+            raise NewerSchemaVersion(
+                f"schema_version: {version} is newer than this service understands ({entry.schema_version})",
+                name,
+                version,
+                entry.schema_version,
+                envelope.event_id,
+            )
+        if version == entry.schema_version:
+            return entry, envelope
+        upcast = entry.upcasters.get(version)
         if upcast is None:
-            raise UndecodableEvent(f"schema_version: no upcaster from version {version}")
+            raise UndecodableEvent(f"schema_version: no upcaster from version {version} of {name}")
         envelope = upcast(envelope)
-        version = envelope.schema_version
-    if version != CURRENT_SCHEMA_VERSION:
-        raise UndecodableEvent(
-            f"schema_version: {version} is newer than this service understands ({CURRENT_SCHEMA_VERSION})"
-        )
+    raise UndecodableEvent(f"schema_version: the upcasters of {envelope.event_type} do not end")
+
+
+def from_proto(envelope: pb.EventEnvelope) -> Event:
+    entry, envelope = _entry_for(envelope)
     case = envelope.WhichOneof("payload")
     if case is None:
         raise UndecodableEvent("payload: not set")
+    if case != entry.case:
+        raise UndecodableEvent(
+            f"event_type: {envelope.event_type!r} does not match payload {REGISTRY.by_case[case].name}"
+        )
     if envelope.sequence < 1:
         raise UndecodableEvent("sequence: must be 1 or more")
     if not envelope.HasField("occurred_at"):
         raise UndecodableEvent("occurred_at: not set")
-    payload: Payload
-    if case == "complaint_submitted":
-        s = envelope.complaint_submitted
-        payload = ComplaintSubmitted(
-            tracking_number=s.tracking_number,
-            text=s.text,
-            category=s.category,
-            kelurahan_code=s.kelurahan_code,
-            kelurahan_name=s.kelurahan_name,
-            kecamatan_name=s.kecamatan_name,
-            source_channel=_reverse(_CHANNELS, s.source_channel, "complaint_submitted.source_channel"),
-            anonymous=s.anonymous,
-            has_reporter_contact=s.has_reporter_contact,
-            idempotency_key=s.idempotency_key,
-        )
-    elif case == "complaint_routed":
-        r = envelope.complaint_routed
-        payload = ComplaintRouted(
-            opd_code=r.opd_code,
-            opd_name=r.opd_name,
-            priority=_reverse(_PRIORITIES, r.priority, "complaint_routed.priority"),
-            due_at=_moment(r.due_at),
-            rule_id=r.rule_id,
-            reason=r.reason,
-            routing_model_version=r.routing_model_version,
-            confidence=r.confidence,
-            alternatives=tuple(RoutingSuggestion(a.category, a.opd_code, a.score) for a in r.alternatives),
-            top_terms=tuple(r.top_terms),
-            category=r.category,
-            category_source=_reverse(_CATEGORY_SOURCES, r.category_source, "complaint_routed.category_source"),
-            classifier_category=r.classifier_category,
-            emergency=r.emergency,
-            emergency_kind=r.emergency_kind,
-            responders=tuple(r.responders),
-            outside_authority=r.outside_authority,
-            needs_coordinator=r.needs_coordinator,
-            coordinator_desk=r.coordinator_desk,
-            possible_duplicate_of=r.possible_duplicate_of,
-            possible_duplicate_tracking_number=r.possible_duplicate_tracking_number,
-            duplicate_similarity=r.duplicate_similarity,
-            kelurahan_in_text=r.kelurahan_in_text,
-        )
-    else:
-        n = envelope.staff_notified
-        payload = StaffNotified(
-            opd_code=n.opd_code,
-            channel=n.channel,
-            recipient=n.recipient,
-            outcome=_reverse(_OUTCOMES, n.outcome, "staff_notified.outcome"),
-            detail=n.detail,
-        )
-    if envelope.event_type != type(payload).__name__:
-        raise UndecodableEvent(f"event_type: {envelope.event_type!r} does not match payload {type(payload).__name__}")
+    event_id = _uuid(envelope.event_id, "event_id")
+    complaint_id = _uuid(envelope.complaint_id, "complaint_id")
+    payload = entry.decode_from(envelope)
     return Event(
-        event_id=_uuid(envelope.event_id, "event_id"),
-        complaint_id=_uuid(envelope.complaint_id, "complaint_id"),
+        event_id=event_id,
+        complaint_id=complaint_id,
         sequence=envelope.sequence,
-        occurred_at=_moment(envelope.occurred_at),
+        occurred_at=moment(envelope.occurred_at),
         actor=Actor(
-            kind=_reverse(_ACTOR_KINDS, envelope.actor.kind, "actor.kind"),
+            kind=reverse(_ACTOR_KINDS, envelope.actor.kind, "actor.kind"),
             id=envelope.actor.id,
             display_name=envelope.actor.display_name,
         ),
@@ -267,12 +368,13 @@ def from_proto(envelope: pb.EventEnvelope) -> Event:
         causation_id=envelope.causation_id,
         producer=envelope.producer,
         payload=payload,
-        schema_version=CURRENT_SCHEMA_VERSION,
+        schema_version=entry.schema_version,
     )
 
 
 def decode(data: bytes) -> Event:
-    """Parse and validate an envelope; raises UndecodableEvent naming what is wrong."""
+    """Parse and validate an envelope. Raises UndecodableEvent naming what is wrong, or one of its subclasses
+    UnknownEventType / NewerSchemaVersion (both EventTooNew) when this code is older than the event's producer."""
     envelope = pb.EventEnvelope()
     try:
         envelope.ParseFromString(data)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from suara_complaint.events import Event as LifecycleEvent
+
 
 class ActorKind(StrEnum):
     CITIZEN = "citizen"
@@ -107,7 +109,17 @@ class StaffNotified:
     detail: str
 
 
-Payload = ComplaintSubmitted | ComplaintRouted | StaffNotified
+# The walking skeleton's three types, and the complaint lifecycle's (suara_complaint.events), on one topic.
+Payload = ComplaintSubmitted | ComplaintRouted | StaffNotified | LifecycleEvent
+LIFECYCLE_NAMESPACE = "Lifecycle"
+
+
+def lifecycle_wire_name(event_type: type[LifecycleEvent]) -> str:
+    """A lifecycle event's type on the wire: "Lifecycle.<Name>", because two of them share a name with the walking
+    skeleton's types that the topic keeps forever (docs/decisions/0120-codec-registry.md)."""
+    return f"{LIFECYCLE_NAMESPACE}.{event_type.__name__}"
+
+
 EVENT_TYPES: dict[str, type[Payload]] = {t.__name__: t for t in (ComplaintSubmitted, ComplaintRouted, StaffNotified)}
 
 
@@ -128,6 +140,9 @@ class Event:
 
     @property
     def event_type(self) -> str:
+        """The payload's type as the envelope names it (the codec registry's key)."""
+        if isinstance(self.payload, LifecycleEvent):
+            return lifecycle_wire_name(type(self.payload))
         return type(self.payload).__name__
 
 

@@ -124,12 +124,19 @@ def test_a_missing_occurred_at_is_undecodable(event_factory) -> None:
         codec.decode(envelope.SerializeToString())
 
 
-def test_a_newer_schema_version_is_undecodable(event_factory) -> None:
+def test_a_newer_schema_version_is_refused_as_too_new_for_this_code(event_factory) -> None:
     envelope = envelope_of(event_factory())
     envelope.schema_version = codec.CURRENT_SCHEMA_VERSION + 1
 
-    with pytest.raises(UndecodableEvent, match=r"^schema_version: 2 is newer than this service understands \(1\)"):
+    with pytest.raises(
+        codec.NewerSchemaVersion, match=r"^schema_version: 2 is newer than this service understands \(1\)"
+    ) as raised:
         codec.decode(envelope.SerializeToString())
+    assert (raised.value.event_type, raised.value.schema_version, raised.value.known_version) == (
+        "ComplaintSubmitted",
+        2,
+        1,
+    )
 
 
 def test_an_older_schema_version_without_upcaster_is_undecodable(event_factory) -> None:
@@ -143,22 +150,23 @@ def test_an_older_schema_version_without_upcaster_is_undecodable(event_factory) 
 def test_an_older_schema_version_is_decoded_through_its_upcaster(event_factory, monkeypatch) -> None:
     event = event_factory()
     old = envelope_of(event)
-    old.schema_version = 0
-    old.producer = "suara-intake-v0"
+    old.schema_version = 1
+    old.producer = "suara-intake-v1"
 
-    def upcast_v0(envelope: pb.EventEnvelope) -> pb.EventEnvelope:
+    def upcast_v1(envelope: pb.EventEnvelope) -> pb.EventEnvelope:
         upgraded = pb.EventEnvelope()
         upgraded.CopyFrom(envelope)
-        upgraded.schema_version = 1
-        upgraded.producer = envelope.producer.removesuffix("-v0")
+        upgraded.schema_version = 2
+        upgraded.producer = envelope.producer.removesuffix("-v1")
         return upgraded
 
-    monkeypatch.setitem(codec.UPCASTERS, 0, upcast_v0)
+    entry = codec.REGISTRY.by_name["ComplaintSubmitted"]
+    monkeypatch.setitem(codec.REGISTRY.by_name, entry.name, replace(entry, schema_version=2, upcasters={1: upcast_v1}))
 
     decoded = codec.decode(old.SerializeToString())
 
     assert decoded.producer == "suara-intake"
-    assert decoded.schema_version == 1
+    assert decoded.schema_version == 2
     assert decoded.payload == event.payload
 
 

@@ -14,6 +14,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from suara.v1 import lifecycle_pb2 as _lifecycle_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -24,6 +25,38 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _ActorRole:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ActorRoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ActorRole.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ACTOR_ROLE_UNSPECIFIED: _ActorRole.ValueType  # 0
+    ACTOR_ROLE_COORDINATOR: _ActorRole.ValueType  # 1
+    """Diskominfo's complaint desk (SP4N-LAPOR! admin koordinator)."""
+    ACTOR_ROLE_OPD_OFFICER: _ActorRole.ValueType  # 2
+    ACTOR_ROLE_OPD_HEAD: _ActorRole.ValueType  # 3
+    ACTOR_ROLE_INTEGRATOR: _ActorRole.ValueType  # 4
+    """The channel that submitted the complaint, acting for the citizen."""
+    ACTOR_ROLE_SYSTEM: _ActorRole.ValueType  # 5
+    """Suara's own services: router, deadline clock, notifier."""
+    ACTOR_ROLE_AUDITOR: _ActorRole.ValueType  # 6
+
+class ActorRole(_ActorRole, metaclass=_ActorRoleEnumTypeWrapper):
+    """The role an actor of the complaint lifecycle acts in (suara_complaint.actors.Role)."""
+
+ACTOR_ROLE_UNSPECIFIED: ActorRole.ValueType  # 0
+ACTOR_ROLE_COORDINATOR: ActorRole.ValueType  # 1
+"""Diskominfo's complaint desk (SP4N-LAPOR! admin koordinator)."""
+ACTOR_ROLE_OPD_OFFICER: ActorRole.ValueType  # 2
+ACTOR_ROLE_OPD_HEAD: ActorRole.ValueType  # 3
+ACTOR_ROLE_INTEGRATOR: ActorRole.ValueType  # 4
+"""The channel that submitted the complaint, acting for the citizen."""
+ACTOR_ROLE_SYSTEM: ActorRole.ValueType  # 5
+"""Suara's own services: router, deadline clock, notifier."""
+ACTOR_ROLE_AUDITOR: ActorRole.ValueType  # 6
+Global___ActorRole: _TypeAlias = ActorRole  # noqa: Y015
 
 class _ActorKind:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -146,20 +179,27 @@ class Actor(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     ID_FIELD_NUMBER: _builtins.int
     DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    OPD_FIELD_NUMBER: _builtins.int
     kind: Global___ActorKind.ValueType
     id: _builtins.str
     """A stable id within its kind: an integrator's client id, a service name, a staff id."""
     display_name: _builtins.str
+    role: Global___ActorRole.ValueType
+    """Lifecycle events (lifecycle.proto): the role the verified subject acted in, and its OPD (OPD roles only)."""
+    opd: _builtins.str
     def __init__(
         self,
         *,
         kind: Global___ActorKind.ValueType = ...,
         id: _builtins.str = ...,
         display_name: _builtins.str = ...,
+        role: Global___ActorRole.ValueType = ...,
+        opd: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "id", b"id", "kind", b"kind"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "id", b"id", "kind", b"kind", "opd", b"opd", "role", b"role"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -179,13 +219,38 @@ class EventEnvelope(_message.Message):
     CORRELATION_ID_FIELD_NUMBER: _builtins.int
     CAUSATION_ID_FIELD_NUMBER: _builtins.int
     PRODUCER_FIELD_NUMBER: _builtins.int
+    COMMAND_KEY_FIELD_NUMBER: _builtins.int
     COMPLAINT_SUBMITTED_FIELD_NUMBER: _builtins.int
     COMPLAINT_ROUTED_FIELD_NUMBER: _builtins.int
     STAFF_NOTIFIED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_SUBMITTED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_VERIFIED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_DISPATCHED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_OWNER_DECIDED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_INFO_REQUESTED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_MARKED_DUPLICATE_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_ARCHIVED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_ESCALATED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_OFFICER_ASSIGNED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_FOLLOW_UP_POSTED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_HANDED_BACK_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_HAND_BACK_CAP_REACHED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_RESOLVED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_INFO_ADDED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_RESOLUTION_CONFIRMED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_REOPENED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_RATED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_COMPLAINT_AUTO_CLOSED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_DEADLINE_WARNED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_DEADLINE_BREACHED_FIELD_NUMBER: _builtins.int
+    LIFECYCLE_STAFF_NOTIFIED_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """UUID, unique across all events; consumers deduplicate on it."""
     event_type: _builtins.str
-    """The payload's message name, e.g. "ComplaintSubmitted"; always matches the `payload` case."""
+    """The payload's message name relative to the package, e.g. "ComplaintSubmitted" or "Lifecycle.ComplaintRated";
+    always matches the `payload` case.
+    """
     schema_version: _builtins.int
     """Version of the payload's schema; decoders upcast older versions."""
     complaint_id: _builtins.str
@@ -198,6 +263,10 @@ class EventEnvelope(_message.Message):
     """The event_id (or request id) that directly caused this event."""
     producer: _builtins.str
     """The service that produced the event, e.g. "suara-router"."""
+    command_key: _builtins.str
+    """Lifecycle events: the idempotency key of the command that caused the event (deadline firings:
+    "<deadline id>:<firing>").
+    """
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -208,6 +277,52 @@ class EventEnvelope(_message.Message):
     def complaint_routed(self) -> Global___ComplaintRouted: ...
     @_builtins.property
     def staff_notified(self) -> Global___StaffNotified: ...
+    @_builtins.property
+    def lifecycle_complaint_submitted(self) -> _lifecycle_pb2.Lifecycle.ComplaintSubmitted:
+        """The complaint lifecycle (lifecycle.proto); event_type "Lifecycle.<Name>"."""
+
+    @_builtins.property
+    def lifecycle_complaint_verified(self) -> _lifecycle_pb2.Lifecycle.ComplaintVerified: ...
+    @_builtins.property
+    def lifecycle_complaint_dispatched(self) -> _lifecycle_pb2.Lifecycle.ComplaintDispatched: ...
+    @_builtins.property
+    def lifecycle_owner_decided(self) -> _lifecycle_pb2.Lifecycle.OwnerDecided: ...
+    @_builtins.property
+    def lifecycle_info_requested(self) -> _lifecycle_pb2.Lifecycle.InfoRequested: ...
+    @_builtins.property
+    def lifecycle_complaint_marked_duplicate(self) -> _lifecycle_pb2.Lifecycle.ComplaintMarkedDuplicate: ...
+    @_builtins.property
+    def lifecycle_complaint_archived(self) -> _lifecycle_pb2.Lifecycle.ComplaintArchived: ...
+    @_builtins.property
+    def lifecycle_complaint_escalated(self) -> _lifecycle_pb2.Lifecycle.ComplaintEscalated: ...
+    @_builtins.property
+    def lifecycle_complaint_acknowledged(self) -> _lifecycle_pb2.Lifecycle.ComplaintAcknowledged: ...
+    @_builtins.property
+    def lifecycle_officer_assigned(self) -> _lifecycle_pb2.Lifecycle.OfficerAssigned: ...
+    @_builtins.property
+    def lifecycle_follow_up_posted(self) -> _lifecycle_pb2.Lifecycle.FollowUpPosted: ...
+    @_builtins.property
+    def lifecycle_complaint_handed_back(self) -> _lifecycle_pb2.Lifecycle.ComplaintHandedBack: ...
+    @_builtins.property
+    def lifecycle_hand_back_cap_reached(self) -> _lifecycle_pb2.Lifecycle.HandBackCapReached: ...
+    @_builtins.property
+    def lifecycle_complaint_resolved(self) -> _lifecycle_pb2.Lifecycle.ComplaintResolved: ...
+    @_builtins.property
+    def lifecycle_info_added(self) -> _lifecycle_pb2.Lifecycle.InfoAdded: ...
+    @_builtins.property
+    def lifecycle_resolution_confirmed(self) -> _lifecycle_pb2.Lifecycle.ResolutionConfirmed: ...
+    @_builtins.property
+    def lifecycle_complaint_reopened(self) -> _lifecycle_pb2.Lifecycle.ComplaintReopened: ...
+    @_builtins.property
+    def lifecycle_complaint_rated(self) -> _lifecycle_pb2.Lifecycle.ComplaintRated: ...
+    @_builtins.property
+    def lifecycle_complaint_auto_closed(self) -> _lifecycle_pb2.Lifecycle.ComplaintAutoClosed: ...
+    @_builtins.property
+    def lifecycle_deadline_warned(self) -> _lifecycle_pb2.Lifecycle.DeadlineWarned: ...
+    @_builtins.property
+    def lifecycle_deadline_breached(self) -> _lifecycle_pb2.Lifecycle.DeadlineBreached: ...
+    @_builtins.property
+    def lifecycle_staff_notified(self) -> _lifecycle_pb2.Lifecycle.StaffNotified: ...
     def __init__(
         self,
         *,
@@ -221,15 +336,38 @@ class EventEnvelope(_message.Message):
         correlation_id: _builtins.str = ...,
         causation_id: _builtins.str = ...,
         producer: _builtins.str = ...,
+        command_key: _builtins.str = ...,
         complaint_submitted: Global___ComplaintSubmitted | None = ...,
         complaint_routed: Global___ComplaintRouted | None = ...,
         staff_notified: Global___StaffNotified | None = ...,
+        lifecycle_complaint_submitted: _lifecycle_pb2.Lifecycle.ComplaintSubmitted | None = ...,
+        lifecycle_complaint_verified: _lifecycle_pb2.Lifecycle.ComplaintVerified | None = ...,
+        lifecycle_complaint_dispatched: _lifecycle_pb2.Lifecycle.ComplaintDispatched | None = ...,
+        lifecycle_owner_decided: _lifecycle_pb2.Lifecycle.OwnerDecided | None = ...,
+        lifecycle_info_requested: _lifecycle_pb2.Lifecycle.InfoRequested | None = ...,
+        lifecycle_complaint_marked_duplicate: _lifecycle_pb2.Lifecycle.ComplaintMarkedDuplicate | None = ...,
+        lifecycle_complaint_archived: _lifecycle_pb2.Lifecycle.ComplaintArchived | None = ...,
+        lifecycle_complaint_escalated: _lifecycle_pb2.Lifecycle.ComplaintEscalated | None = ...,
+        lifecycle_complaint_acknowledged: _lifecycle_pb2.Lifecycle.ComplaintAcknowledged | None = ...,
+        lifecycle_officer_assigned: _lifecycle_pb2.Lifecycle.OfficerAssigned | None = ...,
+        lifecycle_follow_up_posted: _lifecycle_pb2.Lifecycle.FollowUpPosted | None = ...,
+        lifecycle_complaint_handed_back: _lifecycle_pb2.Lifecycle.ComplaintHandedBack | None = ...,
+        lifecycle_hand_back_cap_reached: _lifecycle_pb2.Lifecycle.HandBackCapReached | None = ...,
+        lifecycle_complaint_resolved: _lifecycle_pb2.Lifecycle.ComplaintResolved | None = ...,
+        lifecycle_info_added: _lifecycle_pb2.Lifecycle.InfoAdded | None = ...,
+        lifecycle_resolution_confirmed: _lifecycle_pb2.Lifecycle.ResolutionConfirmed | None = ...,
+        lifecycle_complaint_reopened: _lifecycle_pb2.Lifecycle.ComplaintReopened | None = ...,
+        lifecycle_complaint_rated: _lifecycle_pb2.Lifecycle.ComplaintRated | None = ...,
+        lifecycle_complaint_auto_closed: _lifecycle_pb2.Lifecycle.ComplaintAutoClosed | None = ...,
+        lifecycle_deadline_warned: _lifecycle_pb2.Lifecycle.DeadlineWarned | None = ...,
+        lifecycle_deadline_breached: _lifecycle_pb2.Lifecycle.DeadlineBreached | None = ...,
+        lifecycle_staff_notified: _lifecycle_pb2.Lifecycle.StaffNotified | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "complaint_routed", b"complaint_routed", "complaint_submitted", b"complaint_submitted", "occurred_at", b"occurred_at", "payload", b"payload", "staff_notified", b"staff_notified"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "complaint_routed", b"complaint_routed", "complaint_submitted", b"complaint_submitted", "lifecycle_complaint_acknowledged", b"lifecycle_complaint_acknowledged", "lifecycle_complaint_archived", b"lifecycle_complaint_archived", "lifecycle_complaint_auto_closed", b"lifecycle_complaint_auto_closed", "lifecycle_complaint_dispatched", b"lifecycle_complaint_dispatched", "lifecycle_complaint_escalated", b"lifecycle_complaint_escalated", "lifecycle_complaint_handed_back", b"lifecycle_complaint_handed_back", "lifecycle_complaint_marked_duplicate", b"lifecycle_complaint_marked_duplicate", "lifecycle_complaint_rated", b"lifecycle_complaint_rated", "lifecycle_complaint_reopened", b"lifecycle_complaint_reopened", "lifecycle_complaint_resolved", b"lifecycle_complaint_resolved", "lifecycle_complaint_submitted", b"lifecycle_complaint_submitted", "lifecycle_complaint_verified", b"lifecycle_complaint_verified", "lifecycle_deadline_breached", b"lifecycle_deadline_breached", "lifecycle_deadline_warned", b"lifecycle_deadline_warned", "lifecycle_follow_up_posted", b"lifecycle_follow_up_posted", "lifecycle_hand_back_cap_reached", b"lifecycle_hand_back_cap_reached", "lifecycle_info_added", b"lifecycle_info_added", "lifecycle_info_requested", b"lifecycle_info_requested", "lifecycle_officer_assigned", b"lifecycle_officer_assigned", "lifecycle_owner_decided", b"lifecycle_owner_decided", "lifecycle_resolution_confirmed", b"lifecycle_resolution_confirmed", "lifecycle_staff_notified", b"lifecycle_staff_notified", "occurred_at", b"occurred_at", "payload", b"payload", "staff_notified", b"staff_notified"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "causation_id", b"causation_id", "complaint_id", b"complaint_id", "complaint_routed", b"complaint_routed", "complaint_submitted", b"complaint_submitted", "correlation_id", b"correlation_id", "event_id", b"event_id", "event_type", b"event_type", "occurred_at", b"occurred_at", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "sequence", b"sequence", "staff_notified", b"staff_notified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "causation_id", b"causation_id", "command_key", b"command_key", "complaint_id", b"complaint_id", "complaint_routed", b"complaint_routed", "complaint_submitted", b"complaint_submitted", "correlation_id", b"correlation_id", "event_id", b"event_id", "event_type", b"event_type", "lifecycle_complaint_acknowledged", b"lifecycle_complaint_acknowledged", "lifecycle_complaint_archived", b"lifecycle_complaint_archived", "lifecycle_complaint_auto_closed", b"lifecycle_complaint_auto_closed", "lifecycle_complaint_dispatched", b"lifecycle_complaint_dispatched", "lifecycle_complaint_escalated", b"lifecycle_complaint_escalated", "lifecycle_complaint_handed_back", b"lifecycle_complaint_handed_back", "lifecycle_complaint_marked_duplicate", b"lifecycle_complaint_marked_duplicate", "lifecycle_complaint_rated", b"lifecycle_complaint_rated", "lifecycle_complaint_reopened", b"lifecycle_complaint_reopened", "lifecycle_complaint_resolved", b"lifecycle_complaint_resolved", "lifecycle_complaint_submitted", b"lifecycle_complaint_submitted", "lifecycle_complaint_verified", b"lifecycle_complaint_verified", "lifecycle_deadline_breached", b"lifecycle_deadline_breached", "lifecycle_deadline_warned", b"lifecycle_deadline_warned", "lifecycle_follow_up_posted", b"lifecycle_follow_up_posted", "lifecycle_hand_back_cap_reached", b"lifecycle_hand_back_cap_reached", "lifecycle_info_added", b"lifecycle_info_added", "lifecycle_info_requested", b"lifecycle_info_requested", "lifecycle_officer_assigned", b"lifecycle_officer_assigned", "lifecycle_owner_decided", b"lifecycle_owner_decided", "lifecycle_resolution_confirmed", b"lifecycle_resolution_confirmed", "lifecycle_staff_notified", b"lifecycle_staff_notified", "occurred_at", b"occurred_at", "payload", b"payload", "producer", b"producer", "schema_version", b"schema_version", "sequence", b"sequence", "staff_notified", b"staff_notified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["complaint_submitted", "complaint_routed", "staff_notified"]  # noqa: Y015
+    _WhichOneofReturnType_payload: _TypeAlias = _typing.Literal["complaint_submitted", "complaint_routed", "staff_notified", "lifecycle_complaint_submitted", "lifecycle_complaint_verified", "lifecycle_complaint_dispatched", "lifecycle_owner_decided", "lifecycle_info_requested", "lifecycle_complaint_marked_duplicate", "lifecycle_complaint_archived", "lifecycle_complaint_escalated", "lifecycle_complaint_acknowledged", "lifecycle_officer_assigned", "lifecycle_follow_up_posted", "lifecycle_complaint_handed_back", "lifecycle_hand_back_cap_reached", "lifecycle_complaint_resolved", "lifecycle_info_added", "lifecycle_resolution_confirmed", "lifecycle_complaint_reopened", "lifecycle_complaint_rated", "lifecycle_complaint_auto_closed", "lifecycle_deadline_warned", "lifecycle_deadline_breached", "lifecycle_staff_notified"]  # noqa: Y015
     _WhichOneofArgType_payload: _TypeAlias = _typing.Literal["payload", b"payload"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_payload) -> _WhichOneofReturnType_payload | None: ...
 
