@@ -19,6 +19,7 @@ from suara_complaint.policy import (
     Priority,
     ResolutionKind,
     Stage,
+    load_policy,
     policy_from_sla_table,
 )
 from suara_complaint.state import ComplaintState, Deadline, EvolveError, evolve, fold
@@ -61,6 +62,7 @@ __all__ = [
     "evolve",
     "fold",
     "load_calendar",
+    "load_policy",
     "next_firing_at",
     "policy_from_sla_table",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 from suara_complaint.calendar import WorkingCalendar
 
@@ -201,3 +203,19 @@ class Context:
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
             raise ValueError("Context.now must be timezone-aware")
+
+
+def load_policy(categories_toml: Path) -> Policy:
+    """The Policy from the catalogue file's [sla] table (data/kota-kediri/categories.toml) and each category's
+    optional `hand_back_cap`. Raises ValueError naming the file and key when a value is unusable."""
+    with categories_toml.open("rb") as file:
+        catalogue = tomllib.load(file)
+    caps = {
+        str(category["code"]): int(category["hand_back_cap"])
+        for category in catalogue.get("category", [])
+        if "hand_back_cap" in category
+    }
+    try:
+        return policy_from_sla_table(catalogue.get("sla", {}), hand_back_cap_by_category=caps)
+    except ValueError as error:
+        raise ValueError(f"{categories_toml}: {error}") from None

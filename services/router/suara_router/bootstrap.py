@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 import faust
 
+from suara_complaint import load_calendar, load_policy
 from suara_kit import mongo
+from suara_kit.complaints import ComplaintStore
 from suara_kit.events import Event
 from suara_kit.grpc_server import start_server
 from suara_kit.journal import MongoJournal
@@ -52,6 +54,13 @@ def run(settings: RouterSettings) -> None:
     relay.report_to(health)
     relay_thread = health.run_worker("relay", relay.run)
     recorder = EventRecorder(journal, relay.nudge)
+    complaints = ComplaintStore(
+        journal,
+        load_policy(settings.catalogue_dir / "categories.toml"),
+        load_calendar(settings.calendar_dir),
+        producer=handlers.PRODUCER,
+        appended=relay.nudge,
+    )
 
     def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Recorded | None]:
         deps = handlers.RouterDeps(
@@ -62,8 +71,10 @@ def run(settings: RouterSettings) -> None:
             recorder=recorder,
             clock=utc_now,
             coordinator_desk=classifier.coordinator_desk,
+            complaints=complaints,
+            dispatchable=classifier.dispatchable,
         )
-        return functools.partial(handlers.route_submitted_complaint, deps=deps)
+        return functools.partial(handlers.handle_event, deps=deps)
 
     add_router_agent(app, events, dead_letters, make_handler)
 

@@ -1,4 +1,5 @@
-"""The router's use case: read a submitted complaint, route it, and record ComplaintRouted."""
+"""The router's use cases: read a submitted complaint, route it, and record ComplaintRouted; re-dispatch a complaint
+an OPD handed back (Bukan Wewenang) through the aggregate, never to an OPD that refused it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from suara_complaint import Actor as LifecycleActor
+from suara_complaint import RefusalKind, Role, Status
+from suara_complaint import commands as lifecycle_commands
+from suara_complaint import events as lifecycle
+from suara_kit.complaints import ComplaintStore, Outcome, Refused
 from suara_kit.events import (
     Actor,
     ActorKind,
@@ -18,6 +24,7 @@ from suara_kit.events import (
 )
 from suara_kit.recording import EventRecorder, Recorded
 from suara_router.adapters.recent_complaints import RecentComplaints
+from suara_router.domain.redispatch import next_opd
 from suara_router.domain.routing import Catalogue
 from suara_router.domain.text_routing import (
     Classifier,
@@ -50,6 +57,60 @@ class RouterDeps:
     recorder: EventRecorder
     clock: Callable[[], datetime]
     coordinator_desk: str
+    # The lifecycle's write path (re-dispatch after a hand-back) and which agencies may receive a complaint.
+    complaints: ComplaintStore | None = None
+    dispatchable: Callable[[str], bool] = lambda opd: True
+
+
+def handle_event(event: Event, deps: RouterDeps) -> Recorded | None:
+    """The router's part of the flow: submitted complaints are routed, handed-back ones re-dispatched."""
+    if isinstance(event.payload, ComplaintSubmitted):
+        return route_submitted_complaint(event, deps)
+    if isinstance(event.payload, lifecycle.ComplaintHandedBack):
+        redispatch_handed_back(event.payload, deps)
+    return None
+
+
+ROUTER_ACTOR = LifecycleActor(PRODUCER, Role.SYSTEM)
+
+
+def redispatch_handed_back(handed_back: lifecycle.ComplaintHandedBack, deps: RouterDeps) -> Outcome | None:
+    """Send a complaint an OPD handed back to the next OPD (Route through the aggregate, which refuses any OPD that
+    handed it back). Nothing when the cap was reached (the coordinator decides), when it already moved on, or when
+    no OPD is left (it waits on the coordinator's desk as `returned`). Idempotent: the command's key derives from
+    the hand-back's event id."""
+    if deps.complaints is None:
+        raise RuntimeError("the router was wired without the complaint store: it cannot re-dispatch")
+    loaded = deps.complaints.load(handed_back.complaint_id)
+    state = loaded.state
+    if state is None or state.status is not Status.RETURNED:
+        return None
+    routed = next((e.payload for e in loaded.events if isinstance(e.payload, ComplaintRouted)), None)
+    alternatives = [s.opd_code for s in routed.alternatives] if routed else []
+    if routed and routed.opd_code:
+        alternatives.insert(0, routed.opd_code)
+    choice = next_opd(
+        suggested=handed_back.suggested_opd,
+        alternatives=alternatives,
+        refused_by=state.handed_back_by,
+        dispatchable=lambda opd: opd != deps.coordinator_desk and deps.dispatchable(opd),
+    )
+    if choice is None:
+        return None
+    command = lifecycle_commands.Route(
+        complaint_id=handed_back.complaint_id,
+        actor=ROUTER_ACTOR,
+        idempotency_key=f"redispatch:{handed_back.event_id}",
+        opd=choice.opd,
+        rule_id="redispatch-after-hand-back",
+        reason=f"{handed_back.opd} handed it back ({handed_back.reason}); to {choice.opd}: {choice.why}",
+    )
+    try:
+        return deps.complaints.execute(command, display_name="Suara router")
+    except Refused as refused:  # the complaint moved on meanwhile (the coordinator acted): nothing to do
+        if refused.refusal.kind in (RefusalKind.ILLEGAL_TRANSITION, RefusalKind.STALE_VERSION):
+            return None
+        raise
 
 
 def route_submitted_complaint(event: Event, deps: RouterDeps) -> Recorded | None:

@@ -24,6 +24,11 @@ class ModelClassifier:
     def version(self) -> str:
         return self.loaded.version
 
+    def dispatchable(self, agency_code: str) -> bool:
+        """A city agency a complaint may be dispatched to (not a body outside the city's authority)."""
+        catalogue = self.loaded.router.catalogue
+        return agency_code in catalogue.agencies and not catalogue.outside(agency_code)
+
     def classify(self, text: str, category: str | None, kelurahan: str | None) -> Classification:
         return self.loaded.router.classify(text, category, kelurahan)
 

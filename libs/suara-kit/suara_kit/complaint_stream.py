@@ -1,0 +1,108 @@
+"""A complaint's stream in the aggregate's vocabulary (suara_complaint), whichever vocabulary wrote each event.
+
+The topic and the journal carry two vocabularies (docs/decisions/0023-two-vocabularies-one-aggregate.md): the
+walking skeleton's three types, which intake, the router and the notifier still write (ComplaintSubmitted,
+ComplaintRouted, StaffNotified), and the lifecycle's types (payload = a suara_complaint event), which every
+command after routing writes. `lifecycle_events` reads a whole stream as the aggregate's events, translating the
+three old types the way an upcaster would:
+- ComplaintSubmitted -> the lifecycle's ComplaintSubmitted; its priority and category are the routing's (looked
+  ahead), because intake records before anything has read the text;
+- ComplaintRouted -> ComplaintDispatched to the OPD, unless the router put the complaint on the coordinator's
+  desk (outside authority, low confidence, a possible emergency it could not place): then nothing, and the
+  complaint stays `submitted`, unverified, which is exactly where the coordinator's desk begins;
+- StaffNotified -> the lifecycle's StaffNotified.
+The translation is pure and deterministic, so folding a stream gives the same state every time (replay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from suara_complaint import events as lc
+from suara_complaint.actors import Actor as LifecycleActor
+from suara_complaint.actors import Role
+from suara_complaint.events import Event as LifecycleEvent
+from suara_complaint.policy import Policy, Priority, ResolutionKind
+from suara_complaint.state import ComplaintState, fold
+from suara_kit.events import ActorKind, ComplaintRouted, ComplaintSubmitted, Event, StaffNotified
+
+_PRIORITIES = {"darurat": Priority.DARURAT, "tinggi": Priority.TINGGI, "normal": Priority.NORMAL}
+
+
+def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
+    """The stream (in sequence order) as the aggregate's events."""
+    routed = next((e.payload for e in stream if isinstance(e.payload, ComplaintRouted)), None)
+    priority = _PRIORITIES.get(str(routed.priority), Priority.NORMAL) if routed else Priority.NORMAL
+    translated: list[lc.Event] = []
+    for event in stream:
+        payload = event.payload
+        if isinstance(payload, LifecycleEvent):
+            translated.append(payload)
+        elif isinstance(payload, ComplaintSubmitted):
+            translated.append(
+                lc.ComplaintSubmitted(
+                    event_id=event.event_id,
+                    complaint_id=event.complaint_id,
+                    at=event.occurred_at,
+                    actor=_actor(event),
+                    command_key=payload.idempotency_key,
+                    tracking_number=payload.tracking_number,
+                    category=(routed.category if routed and routed.category else payload.category),
+                    priority=priority,
+                    text=payload.text,
+                    kelurahan_code=payload.kelurahan_code,
+                    source_channel=str(payload.source_channel),
+                    anonymous=payload.anonymous,
+                    has_reporter_contact=payload.has_reporter_contact,
+                    dispatch_within=policy.dispatch_budget(priority),
+                )
+            )
+        elif isinstance(payload, ComplaintRouted):
+            if not dispatched_by_router(payload):
+                continue
+            translated.append(
+                lc.ComplaintDispatched(
+                    event_id=event.event_id,
+                    complaint_id=event.complaint_id,
+                    at=event.occurred_at,
+                    actor=_actor(event),
+                    command_key=event.causation_id,
+                    opd=payload.opd_code,
+                    rule_id=payload.rule_id,
+                    reason=payload.reason,
+                    acknowledge_within=policy.acknowledge_budget(priority),
+                    resolve_within=policy.resolve_budget(priority, ResolutionKind.PENGADUAN),
+                )
+            )
+        elif isinstance(payload, StaffNotified):
+            translated.append(
+                lc.StaffNotified(
+                    event_id=event.event_id,
+                    complaint_id=event.complaint_id,
+                    at=event.occurred_at,
+                    actor=_actor(event),
+                    command_key=event.causation_id,
+                    opd=payload.opd_code,
+                    channel=payload.channel,
+                    recipient=payload.recipient,
+                    outcome=str(payload.outcome),
+                    detail=payload.detail,
+                )
+            )
+    return translated
+
+
+def dispatched_by_router(routed: ComplaintRouted) -> bool:
+    """Whether the router sent the complaint to an OPD (rather than to the coordinator's desk)."""
+    return not routed.needs_coordinator
+
+
+def fold_stream(stream: Sequence[Event], policy: Policy) -> ComplaintState | None:
+    return fold(lifecycle_events(stream, policy))
+
+
+def _actor(event: Event) -> LifecycleActor:
+    kind = event.actor.kind
+    if kind is ActorKind.INTEGRATOR or kind is ActorKind.CITIZEN:
+        return LifecycleActor(event.actor.id or "unknown-integrator", Role.INTEGRATOR)
+    return LifecycleActor(event.actor.id or event.producer or "suara", Role.SYSTEM)

@@ -1,0 +1,141 @@
+"""Changing a complaint: load its stream, fold, decide, append the decision at the expected version.
+
+This is the one write path for every command after submission (casework API, router re-dispatch, deadline clock):
+    outcome = ComplaintStore(...).execute(command)
+It loads the complaint's stream from the journal (both vocabularies, see complaint_stream), folds it, asks the
+aggregate (suara_complaint.decide) and appends the events it decides at the next positions. The journal's unique
+position per complaint is the optimistic lock: when another writer took the next position first, the command is
+decided again on the fresh state, where a caller's stale `expected_version` becomes ABORTED with the current
+version and a system command simply applies to the new state. A retried command (same idempotency key) records
+nothing and answers the current version. The relay publishes what was appended (suara_kit.relay).
+
+Without multi-document transactions a batch of several events is several inserts; a crash between them leaves the
+first part. The aggregate derives everything it needs from the events that are there (a missing HandBackCapReached
+is decided again with the next command, since the count is in the state), so a cut batch is never an invalid stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from suara_complaint import Context, Policy, Refusal, decide, evolve
+from suara_complaint import events as lc
+from suara_complaint.calendar import WorkingCalendar
+from suara_complaint.commands import Command
+from suara_complaint.lifecycle import Status
+from suara_complaint.state import ComplaintState
+from suara_kit import codec
+from suara_kit.complaint_stream import fold_stream
+from suara_kit.events import Event
+from suara_kit.journal import ConcurrencyConflict, Journal, StoredEvent
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Refused(Exception):
+    """The aggregate refused the command; `refusal` names the rule, the status, the version, the role and scope."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class TooManyConflicts(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    complaint_id: str
+    version: int
+    status: Status
+    recorded: tuple[Event, ...]  # empty when the command was a retry of one already recorded
+
+
+@dataclass(frozen=True)
+class Loaded:
+    state: ComplaintState | None
+    events: tuple[Event, ...]
+
+
+class ComplaintStore:
+    def __init__(
+        self,
+        journal: Journal,
+        policy: Policy,
+        calendar: WorkingCalendar,
+        *,
+        producer: str,
+        appended: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utc_now,
+        max_attempts: int = 5,
+    ) -> None:
+        self._journal = journal
+        self.policy = policy
+        self.calendar = calendar
+        self._producer = producer
+        self._appended = appended
+        self._clock = clock
+        self._max_attempts = max_attempts
+
+    def load(self, complaint_id: str) -> Loaded:
+        events = tuple(codec.decode(stored.data) for stored in self._journal.stream(complaint_id))
+        return Loaded(fold_stream(events, self.policy), events)
+
+    def context(self) -> Context:
+        return Context(self._clock(), self.policy, self.calendar)
+
+    def execute(self, command: Command, display_name: str = "") -> Outcome:
+        """Decide and record `command`. Raises Refused, or TooManyConflicts when the complaint kept changing."""
+        for _ in range(self._max_attempts):
+            loaded = self.load(command.complaint_id)
+            decision = decide(loaded.state, command, self.context())
+            if isinstance(decision, Refusal):
+                raise Refused(decision)
+            state = loaded.state
+            version = state.version if state is not None else 0
+            if not decision:
+                assert state is not None  # decide records nothing only for a complaint that exists
+                return Outcome(command.complaint_id, state.version, state.status, ())
+            try:
+                recorded = self._append(version, decision, command, display_name)
+            except ConcurrencyConflict as conflict:
+                log.info(
+                    "complaint changed while deciding; deciding again",
+                    extra={"complaint_id": command.complaint_id, "sequence": conflict.sequence},
+                )
+                continue
+            after = state
+            for change in decision:
+                after = evolve(after, change)
+            assert after is not None
+            return Outcome(command.complaint_id, after.version, after.status, tuple(recorded))
+        raise TooManyConflicts(
+            f"complaint {command.complaint_id}: it changed {self._max_attempts} times while deciding; try again"
+        )
+
+    def _append(self, version: int, changes: list[lc.Event], command: Command, display_name: str) -> list[Event]:
+        recorded = []
+        for offset, change in enumerate(changes, start=1):
+            event = codec.lifecycle_event(
+                change,
+                version + offset,
+                correlation_id=command.complaint_id,
+                causation_id=command.idempotency_key,
+                producer=self._producer,
+                display_name=display_name,
+            )
+            data = codec.encode(event)
+            self._journal.append(
+                StoredEvent(event.event_id, event.complaint_id, event.sequence, event.event_type, data)
+            )
+            recorded.append(event)
+        self._appended()
+        return recorded
