@@ -15,7 +15,9 @@ from pathlib import Path
 from pymongo import MongoClient
 
 from suara_casework.adapters.deadline_index import MongoDeadlineIndex, load_rules
+from suara_casework.adapters.views import MongoComplaintViews
 from suara_casework.entrypoints.clock import DEADLINE_INDEX_COLLECTION, DEADLINES_GROUP
+from suara_casework.entrypoints.projector import VIEWS_COLLECTIONS, VIEWS_GROUP
 from suara_intake.adapters.timeline import MongoTimeline
 from suara_intake.bootstrap import TIMELINE_GROUP
 from suara_kit.mongo import MongoDatabase
@@ -34,6 +36,14 @@ def _deadline_index(database: MongoDatabase, base: str) -> MongoDeadlineIndex:
     return MongoDeadlineIndex(database, policy, calendar, collection=base)
 
 
+def _complaint_views(database: MongoDatabase, base: str) -> MongoComplaintViews:
+    policy, calendar = load_rules(
+        Path(os.environ.get("SUARA_CATALOGUE_DIR", _DATA / "kota-kediri")),
+        Path(os.environ.get("SUARA_CALENDAR_DIR", _DATA / "calendar")),
+    )
+    return MongoComplaintViews(database, policy, calendar, collection=base)
+
+
 # Every read model of the events topic. A new projection is one entry here.
 PROJECTIONS = (
     Projection(
@@ -48,6 +58,7 @@ PROJECTIONS = (
         group=DEADLINES_GROUP,
         build=_deadline_index,
     ),
+    Projection(name="complaint-views", collections=VIEWS_COLLECTIONS, group=VIEWS_GROUP, build=_complaint_views),
 )
 
 
