@@ -75,7 +75,7 @@ class Stack:
         subprocess.run([str(STACK), *args], env=self.env, check=True)
 
     def pid(self, service: str) -> int:
-        return int((STATE / "pids" / f"{service}.pid").read_text())
+        return int((STATE / "run" / f"{service}.pid").read_text())
 
     def kill9(self, service: str) -> None:
         pid = self.pid(service)
