@@ -335,7 +335,8 @@ class _Attempt:
     sent_version: int | None = None
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr  # read at call time (tests capture them)
     attempt = _Attempt(reference=getattr(args, "reference", ""))
     try:
         metadata = login.bearer_metadata(CLIENT_METADATA)

@@ -29,7 +29,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--json", action="store_true", help="a JSON array on stdout, for scripts")
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr  # read at call time (tests capture them)
     try:
         catalogue = load_routing_catalogue(args.catalogue)
     except CatalogueError as error:
