@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import timedelta, timezone
+from typing import Any
 
 import grpc
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc
-from suara_cli import audit, classify, login
+from suara_cli import audit, casework, categories, classify, login
+from suara_complaint import events as lifecycle
+from suara_complaint.actors import Role
 from suara_kit.codec import channel_to_proto, from_proto
 from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event, SourceChannel, StaffNotified
+from suara_kit.lifecycle_codec import COMMON_FIELDS
 
 WIB = timezone(timedelta(hours=7), "WIB")
 CLIENT_METADATA = (("suara-client-id", "suara-cli"),)
@@ -27,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--audit", default=os.environ.get("SUARA_AUDIT_ADDR", "127.0.0.1:15054"), help="audit gRPC address"
     )
+    casework.add_global_option(parser, os.environ.get("SUARA_CASEWORK_ADDR", casework.DEFAULT_ADDRESS))
     commands = parser.add_subparsers(dest="command", required=True)
 
     submit = commands.add_parser("submit", help="submit a complaint")
@@ -46,10 +53,14 @@ def main(argv: list[str] | None = None) -> int:
 
     trace = commands.add_parser("trace", help="what happened to a complaint, event by event")
     trace.add_argument("reference", metavar="ID-OR-TRACKING-NUMBER")
+    trace.add_argument("--follow", action="store_true", help="keep printing new events until Ctrl-C")
+    trace.add_argument("--every", type=float, default=1.0, metavar="SECONDS", help="with --follow: how often to look")
 
     audit.add_parsers(commands)
     classify.add_parser(commands)
     login.add_parsers(commands)
+    casework.add_parsers(commands)
+    categories.add_parser(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -61,9 +72,16 @@ def main(argv: list[str] | None = None) -> int:
             return classify.run(args)
         if args.command in login.COMMANDS:
             return login.run(args)
+        if args.command in casework.NAMES:
+            return casework.run(args)
+        if args.command == "categories":
+            return categories.run(args)
         return audit.run(args)
     except grpc.RpcError as error:
         print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)
+        advice = login.explain(error)
+        if advice:
+            print(f"  {advice}", file=sys.stderr)
         return 1
 
 
@@ -92,21 +110,90 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _trace(args: argparse.Namespace) -> int:
+    metadata = _trace_metadata()
     with grpc.insecure_channel(args.intake) as channel:
-        response = complaints_pb2_grpc.ComplaintServiceStub(channel).TraceComplaint(
-            complaints_pb2.TraceComplaintRequest(reference=args.reference), metadata=CLIENT_METADATA, timeout=30
-        )
-    print(f"complaint {response.complaint_id}  tracking number {response.tracking_number}")
-    print(f"{'#':>2}  {'time (WIB)':19}  {'event':18}  {'actor':20}  {'OPD':16}  detail")
-    for envelope in response.events:
+        stub = complaints_pb2_grpc.ComplaintServiceStub(channel)
+        request = complaints_pb2.TraceComplaintRequest(reference=args.reference)
+        response = stub.TraceComplaint(request, metadata=metadata, timeout=30)
+        print(f"complaint {response.complaint_id}  tracking number {response.tracking_number}")
+        print(f"{'#':>2}  {'time (WIB)':19}  {'event':24}  {'actor':32}  {'OPD':16}  detail")
+        last = _print_events(response.events, 0)
+        if not args.follow:
+            return 0
+        request = complaints_pb2.TraceComplaintRequest(reference=response.complaint_id)
+        return _follow(lambda: stub.TraceComplaint(request, metadata=metadata, timeout=30).events, last, args.every)
+
+
+def _trace_metadata() -> tuple[tuple[str, str], ...]:
+    """The stored token when there is one (intake may ask who is tracing), else the client id alone."""
+    try:
+        return login.bearer_metadata(CLIENT_METADATA)
+    except login.LoginRequired:
+        return CLIENT_METADATA
+
+
+# How `suara trace --follow` waits between looks (a module attribute so a test can stop the loop).
+_pause: Callable[[float], None] = time.sleep
+
+
+def _follow(fetch: Callable[[], Iterable[Any]], last: int, every: float) -> int:
+    """Print each new event as it appears, until Ctrl-C; an unreachable intake is said once and retried."""
+    print(f"(following: new events appear below, every {every:g} s; Ctrl-C stops)", flush=True)
+    unreachable = False
+    try:
+        while True:
+            _pause(every)
+            try:
+                envelopes = fetch()
+            except grpc.RpcError as error:
+                if error.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    raise
+                if not unreachable:
+                    print(f"suara: intake unreachable ({error.code().name}); still trying", file=sys.stderr)
+                unreachable = True
+                continue
+            unreachable = False
+            last = _print_events(envelopes, last)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _print_events(envelopes: Iterable[Any], after: int) -> int:
+    """Print the events past sequence `after`; returns the last sequence printed."""
+    for envelope in envelopes:
         event = from_proto(envelope)
+        if event.sequence <= after:
+            continue
         opd, detail = _describe(event)
         when = event.occurred_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
-        print(f"{event.sequence:>2}  {when:19}  {event.event_type:18}  {event.actor.id[:20]:20}  {opd:16}  {detail}")
+        name = type(event.payload).__name__
+        print(f"{event.sequence:>2}  {when:19}  {name:24}  {_actor(event):32}  {opd:16}  {detail}", flush=True)
         if isinstance(event.payload, ComplaintRouted):
             for line in routing_reason(event.payload):
                 print(f"{'':>4}{line}")
-    return 0
+        after = event.sequence
+    return after
+
+
+_ROLE_NAMES = {
+    Role.COORDINATOR: "coordinator",
+    Role.OPD_OFFICER: "officer",
+    Role.OPD_HEAD: "head",
+    Role.INTEGRATOR: "integrator",
+    Role.SYSTEM: "system",
+    Role.AUDITOR: "auditor",
+}
+
+
+def _actor(event: Event) -> str:
+    """Who acted: the display name the envelope carries (else the subject), with the role and OPD of a lifecycle
+    event's actor: 'Agus Prasetyo (officer DPUPR)'."""
+    name = event.actor.display_name or event.actor.id
+    if not isinstance(event.payload, lifecycle.Event):
+        return name
+    actor = event.payload.actor
+    role = " ".join(part for part in (_ROLE_NAMES.get(actor.role, actor.role.value), actor.opd or "") if part)
+    return f"{name} ({role})"
 
 
 def routing_reason(routed: ComplaintRouted) -> list[str]:
@@ -140,6 +227,8 @@ def routing_reason(routed: ComplaintRouted) -> list[str]:
 
 def _describe(event: Event) -> tuple[str, str]:
     p = event.payload
+    if isinstance(p, lifecycle.Event):
+        return _describe_lifecycle(p)
     if isinstance(p, ComplaintSubmitted):
         text = p.text if len(p.text) <= 70 else p.text[:67] + "..."
         category = p.category or "no category"
@@ -150,3 +239,65 @@ def _describe(event: Event) -> tuple[str, str]:
         return p.opd_code, f"priority {p.priority.value}, due {due} WIB; {p.rule_id}: {p.reason}"
     assert isinstance(p, StaffNotified)
     return p.opd_code, f"{p.channel} to {p.recipient}: {p.outcome.value} ({p.detail})"
+
+
+def _when(moment: Any) -> str:
+    return f"{moment.astimezone(WIB).strftime('%Y-%m-%d %H:%M')} WIB"
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _then(text: str, prefix: str = ": ") -> str:
+    return f"{prefix}{text}" if text else ""
+
+
+# The meaningful fields of each lifecycle event, as one line (the OPD goes in its own column).
+_LIFECYCLE_DETAILS: dict[type[lifecycle.Event], Callable[[Any], str]] = {
+    lifecycle.ComplaintSubmitted: lambda e: (
+        f"[{e.category or 'no category'}] priority {e.priority.value} via {e.source_channel}: {_short(e.text)}"
+    ),
+    lifecycle.ComplaintVerified: lambda e: f"verified as {e.kind.value}; resolve within {e.resolve_within}",
+    lifecycle.ComplaintDispatched: lambda e: (
+        f"dispatched to {e.opd}{_then(e.rule_id, ' by rule ')}{_then(e.reason)};"
+        f" acknowledge within {e.acknowledge_within}, resolve within {e.resolve_within}"
+    ),
+    lifecycle.OwnerDecided: lambda e: (
+        f"owner decided: {e.opd} ({'final' if e.final else 'not final: may still hand back'}){_then(e.reason)}"
+    ),
+    lifecycle.InfoRequested: lambda e: f"asked the citizen: {e.question} (clock paused)",
+    lifecycle.ComplaintMarkedDuplicate: lambda e: f"duplicate of {e.duplicate_of}{_then(e.reason)}",
+    lifecycle.ComplaintArchived: lambda e: f"archived: {e.reason}",
+    lifecycle.ComplaintEscalated: lambda e: (
+        f"escalated to {e.level.value}{_then(e.reason)}{' (deadline passed)' if e.deadline_id else ''}"
+    ),
+    lifecycle.ComplaintAcknowledged: lambda e: f"acknowledged by {e.opd}",
+    lifecycle.OfficerAssigned: lambda e: f"assigned to {e.officer}",
+    lifecycle.FollowUpPosted: lambda e: f"follow-up: {e.text}",
+    lifecycle.ComplaintHandedBack: lambda e: (
+        f"handed back (Bukan Wewenang): {e.reason}{_then(e.suggested_opd, '; suggests ')}"
+    ),
+    lifecycle.HandBackCapReached: lambda e: f"hand-back {e.hand_backs} of {e.cap}: the coordinator decides the owner",
+    lifecycle.ComplaintResolved: lambda e: (
+        f"resolved: {e.resolution}; closes by itself after {e.auto_close_within} without the citizen's reply"
+    ),
+    lifecycle.InfoAdded: lambda e: f"the citizen added: {e.text}",
+    lifecycle.ResolutionConfirmed: lambda e: "the citizen confirmed the resolution",
+    lifecycle.ComplaintReopened: lambda e: f"reopened to {e.opd}: {e.reason}",
+    lifecycle.ComplaintRated: lambda e: f"IKM {e.score}/4{_then(e.comment)}",
+    lifecycle.ComplaintAutoClosed: lambda e: "closed by itself: no reply from the citizen in time",
+    lifecycle.DeadlineWarned: lambda e: f"{e.stage.value} deadline due {_when(e.due_at)}: warning",
+    lifecycle.DeadlineBreached: lambda e: f"{e.stage.value} deadline due {_when(e.due_at)}: BREACHED",
+    lifecycle.StaffNotified: lambda e: f"{e.channel} to {e.recipient}: {e.outcome} ({e.detail})",
+}
+
+
+def _describe_lifecycle(change: lifecycle.Event) -> tuple[str, str]:
+    """The OPD the event concerns and its meaningful fields; a type this code does not know yet shows every field."""
+    opd = str(getattr(change, "opd", "") or "")
+    describe = _LIFECYCLE_DETAILS.get(type(change))
+    if describe is not None:
+        return opd, describe(change)
+    fields = {k: v for k, v in vars(change).items() if k not in COMMON_FIELDS}
+    return opd, ", ".join(f"{k} {v}" for k, v in fields.items())
