@@ -1,4 +1,5 @@
-"""Kafka plumbing: the producer we trust, topic creation, the consume-handle-commit loop with a dead-letter topic."""
+"""Kafka plumbing: the producer we trust, topic creation, the consume-handle-commit loop with a dead-letter topic
+and a pause for events too new for this code."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from pymongo.errors import PyMongoError
 
-from suara_kit.codec import UndecodableEvent
+from suara_kit.registry import EventTooNew, UndecodableEvent
 from suara_kit.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -138,19 +139,34 @@ class PoisonMessage(Exception):
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, KafkaError, OSError, TimeoutError)
 
 Handler = Callable[[ConsumerRecord], None]
+# Says what is wrong with a component of the service (None: nothing); RunningServer.report has this shape.
+HealthReport = Callable[[str, str | None], None]
 
 
 class Disposition(Enum):
     DEAD_LETTER = "dead-letter"
     RETRY = "retry"
+    PAUSE = "pause"  # wait at this message until code that reads it is deployed
+
+
+def too_new_message(error: EventTooNew, topic: str, partition: int, offset: int) -> str:
+    """The one line a consumer logs, and its health says, when it stops at an event too new for its code."""
+    return (
+        f"cannot read {error.what} at {topic}[{partition}] offset {offset}: this consumer's code is older than "
+        f"the producer's; partition paused, nothing skipped (deploy consumers before producers)"
+    )
 
 
 def disposition(error: BaseException, attempts: int, max_attempts: int) -> Disposition:
     """What to do with a message whose handler raised `error` on its `attempts`-th try.
 
-    Undecodable and poison messages are dead-lettered at once; infrastructure failures (store or broker
-    unreachable) are retried for as long as it takes, so nothing is lost; anything else is retried a few times
-    and then dead-lettered, because a bug must not stall a partition."""
+    An event too new for this code (an unknown event type, a newer schema version) pauses its partition: it is
+    not the message's fault, and a consumer deployed with newer code reads it. Undecodable and poison messages are
+    dead-lettered at once; infrastructure failures (store or broker unreachable) are retried for as long as it
+    takes, so nothing is lost; anything else is retried a few times and then dead-lettered, because a bug must not
+    stall a partition."""
+    if isinstance(error, EventTooNew):  # before UndecodableEvent, its base
+        return Disposition.PAUSE
     if isinstance(error, UndecodableEvent | PoisonMessage):
         return Disposition.DEAD_LETTER
     if isinstance(error, TRANSIENT_ERRORS):
@@ -193,7 +209,11 @@ class ConsumerLoop:
     """Poll, handle each message, commit only what was handled. One bad message never stops the loop.
 
     What happens to a failed message is `disposition`'s call; a retried message is read again from the broker
-    after a pause, and nothing after it in its partition is committed before it.
+    after a pause, and nothing after it in its partition is committed before it. A message too new for this code
+    pauses its partition (KafkaConsumer.pause; other partitions go on) with the consumer positioned at it, and
+    `report` (RunningServer.report) says NOT_SERVING for the component "consumer:<topic>[<partition>]" for as long
+    as this consumer holds the partition paused (a partition that a rebalance keeps here stays paused; one it takes
+    away is read again by its new owner, from the last commit, which pauses in turn if its code is as old).
     """
 
     def __init__(
@@ -203,6 +223,7 @@ class ConsumerLoop:
         dead_letters: DeadLetters,
         max_attempts: int = 3,
         backoff_seconds: float = 0.5,
+        report: HealthReport | None = None,
     ) -> None:
         self._consumer = consumer
         self._handler = handler
@@ -216,6 +237,16 @@ class ConsumerLoop:
         # the broker goes away, a bug), these are where the consumer must read again: otherwise the rest of the
         # batch would be skipped, and committed past by the next handled message (lost for good).
         self._unfinished: dict[TopicPartition, int] = {}
+        self._report: HealthReport = report or (lambda component, problem: None)
+        self._paused: dict[TopicPartition, str] = {}  # partitions waiting at an event too new for us: the health detail
+
+    def report_health_to(self, report: HealthReport) -> None:
+        """Where to say which partition waits at an event too new for this code (RunningServer.report)."""
+        self._report = report
+
+    def paused(self) -> dict[TopicPartition, str]:
+        """The partitions paused at an event too new for this code, and why."""
+        return dict(self._paused)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -228,6 +259,7 @@ class ConsumerLoop:
             while not self._stopping.is_set():
                 try:
                     batch = self._consumer.poll(timeout_ms=500, max_records=200)
+                    self._forget_resumed()
                     self._unfinished = {tp: records[0].offset for tp, records in batch.items() if records}
                     for partition, records in batch.items():
                         self._process_partition(partition, records)
@@ -247,6 +279,27 @@ class ConsumerLoop:
         finally:
             if self._stopping.is_set():
                 self._consumer.close(autocommit=False)
+
+    def _pause(self, record: ConsumerRecord, error: EventTooNew) -> None:
+        partition = TopicPartition(record.topic, record.partition)
+        detail = too_new_message(error, record.topic, record.partition, record.offset)
+        self._seek(partition, record.offset)  # the next read of this partition, after a resume, starts here
+        self._consumer.pause(partition)
+        self._paused[partition] = detail
+        log.error(detail, extra={"topic": record.topic, "partition": record.partition, "offset": record.offset})
+        self._report(_component(partition), detail)
+
+    def _forget_resumed(self) -> None:
+        """Forget the partitions a rebalance took away (kafka-python keeps the pause of a partition that stays
+        assigned, and starts one assigned afresh unpaused, from the last commit: read again, paused again if need
+        be)."""
+        if not self._paused:
+            return
+        still = self._consumer.paused()
+        for partition in [p for p in self._paused if p not in still]:
+            del self._paused[partition]
+            log.info("partition %s no longer paused (rebalanced); reading it again", partition)
+            self._report(_component(partition), None)
 
     def _rewind_unfinished(self) -> None:
         """Point the consumer back at every message of the last batch that was not handled (see _unfinished)."""
@@ -272,6 +325,8 @@ class ConsumerLoop:
             if self._stopping.is_set():
                 break
             if not self._handle(record):
+                if partition in self._paused:
+                    break  # too new for this code: positioned at it and paused, nothing after it handled
                 # Not handled: read it again from here after a pause; later records of this partition wait.
                 self._seek(partition, record.offset)
                 self._stopping.wait(self._backoff)
@@ -290,7 +345,12 @@ class ConsumerLoop:
         except Exception as error:
             attempts = self._failures.get(key, 0) + 1
             self._failures[key] = attempts
-            if disposition(error, attempts, self._max_attempts) is Disposition.RETRY:
+            verdict = disposition(error, attempts, self._max_attempts)
+            if verdict is Disposition.PAUSE and isinstance(error, EventTooNew):
+                self._failures.pop(key, None)
+                self._pause(record, error)
+                return False
+            if verdict is Disposition.RETRY:
                 log.warning(
                     "handler failed (attempt %d), will retry: %s",
                     attempts,
@@ -306,3 +366,7 @@ class ConsumerLoop:
                 return False
         self._failures.pop(key, None)
         return True
+
+
+def _component(partition: TopicPartition) -> str:
+    return f"consumer:{partition.topic}[{partition.partition}]"

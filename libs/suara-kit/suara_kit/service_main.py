@@ -12,7 +12,7 @@ from suara_kit import log as suara_log
 from suara_kit import mongo
 from suara_kit.grpc_server import RunningServer, wait_for_shutdown_signal
 from suara_kit.journal import MongoJournal
-from suara_kit.kafka import BrokerProbe
+from suara_kit.kafka import BrokerProbe, ConsumerLoop
 from suara_kit.lease import MongoLease
 from suara_kit.mongo import MongoDatabase
 from suara_kit.publishing import KafkaEventPublisher
@@ -60,6 +60,9 @@ def serve_until_shutdown(server: RunningServer, workers: Mapping[str, Worker], g
     in-flight ones finish, stop the workers (a consumer loop commits nothing it has not handled; the relay leaves
     unpublished events in the outbox) and wait for them."""
     server.mark_serving()
+    for worker in workers.values():
+        if isinstance(worker, ConsumerLoop):  # it says which partition waits at an event too new for its code
+            worker.report_health_to(server.report)
     threads = [server.run_worker(name, worker.run) for name, worker in workers.items()]
     wait_for_shutdown_signal()
     server.stop(grace_seconds)

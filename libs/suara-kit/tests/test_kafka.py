@@ -17,7 +17,7 @@ from kafka.errors import (
 from pymongo.errors import AutoReconnect
 
 from suara_kit import codec
-from suara_kit.codec import UndecodableEvent
+from suara_kit.codec import NewerSchemaVersion, UndecodableEvent, UnknownEventType
 from suara_kit.kafka import (
     BrokerProbe,
     ConsumerLoop,
@@ -64,6 +64,7 @@ class FakeConsumer:
         self.seeks: list[tuple[TopicPartition, int]] = []
         self.closed_with: list[bool] = []
         self.on_exhausted: Callable[[], None] = lambda: None
+        self.paused_partitions: set[TopicPartition] = set()
 
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[ConsumerRecord]]:
         if not self.batches:
@@ -72,7 +73,14 @@ class FakeConsumer:
         batch = self.batches.pop(0)
         if isinstance(batch, BaseException):
             raise batch
-        return batch
+        # As KafkaConsumer: a paused partition's records are not returned.
+        return {tp: records for tp, records in batch.items() if tp not in self.paused_partitions}
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.paused_partitions.update(partitions)
+
+    def paused(self) -> set[TopicPartition]:
+        return set(self.paused_partitions)
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.seeks.append((partition, offset))
@@ -145,6 +153,19 @@ def good(event_factory) -> bytes:
 
 def test_an_undecodable_message_is_dead_lettered_at_once() -> None:
     assert disposition(UndecodableEvent("payload: not set"), attempts=1, max_attempts=3) is Disposition.DEAD_LETTER
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        UnknownEventType("event_type: 'Lifecycle.X' is unknown", "Lifecycle.X", 1),
+        NewerSchemaVersion("schema_version: 2 is newer", "ComplaintRouted", 2, 1),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_an_event_too_new_for_this_code_pauses_and_is_never_dead_lettered(error: BaseException) -> None:
+    assert disposition(error, attempts=1, max_attempts=3) is Disposition.PAUSE
+    assert disposition(error, attempts=100, max_attempts=3) is Disposition.PAUSE
 
 
 def test_a_poison_message_is_dead_lettered_at_once() -> None:
@@ -369,12 +390,13 @@ class PositionedConsumer:
         self.commit_errors = list(commit_errors)
         self.committed: dict[TopicPartition, int] = {}
         self.on_idle: Callable[[], None] = lambda: None
+        self.paused_partitions: set[TopicPartition] = set()
 
     def poll(self, timeout_ms: int = 0, max_records: int | None = None) -> dict[TopicPartition, list[ConsumerRecord]]:
         batch = {
             tp: [record(tp, offset, values[offset]) for offset in range(self.positions[tp], len(values))]
             for tp, values in self.log.items()
-            if self.positions[tp] < len(values)
+            if self.positions[tp] < len(values) and tp not in self.paused_partitions
         }
         if not batch:
             self.on_idle()
@@ -384,6 +406,18 @@ class PositionedConsumer:
 
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.positions[partition] = offset
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.paused_partitions.update(partitions)
+
+    def paused(self) -> set[TopicPartition]:
+        return set(self.paused_partitions)
+
+    def rebalance(self) -> None:
+        """As a group rebalance that takes every partition away and gives it back: assigned afresh, unpaused, at its
+        last committed offset (kafka-python keeps the pause only of a partition that stays assigned)."""
+        self.paused_partitions.clear()
+        self.positions = {tp: self.committed.get(tp, 0) for tp in self.log}
 
     def commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
         if self.commit_errors:
@@ -455,3 +489,114 @@ def test_the_broker_probe_raises_when_no_broker_answers() -> None:
 
     with pytest.raises(Exception):  # noqa: B017  # kafka-python raises NoBrokersAvailable or a timeout
         probe()
+
+
+# --- events too new for this code: deploy consumers before producers --------------------------------------------
+
+
+@pytest.fixture
+def too_new(event_factory) -> bytes:
+    """An event of a type this code does not know, as a newer producer writes it."""
+    from suara.v1 import events_pb2 as pb
+
+    envelope = pb.EventEnvelope()
+    envelope.ParseFromString(codec.encode(event_factory()))
+    envelope.ClearField("payload")
+    envelope.event_type = "Lifecycle.ComplaintTeleported"
+    envelope.schema_version = 1
+    return envelope.SerializeToString() + b"\xea\x02\x02\x08\x01"  # field 45, as an unknown payload case
+
+
+class HealthReports:
+    def __init__(self) -> None:
+        self.reports: list[tuple[str, str | None]] = []
+
+    def __call__(self, component: str, problem: str | None) -> None:
+        self.reports.append((component, problem))
+
+
+def test_an_event_of_an_unknown_type_pauses_its_partition_and_is_neither_skipped_nor_dead_lettered(
+    good: bytes, too_new: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    handler, health = ScriptedHandler(), HealthReports()
+    consumer = PositionedConsumer({P0: [good, too_new, good], P1: [good, good]}, commit_errors=[])
+    dead_letters = RecordingDeadLetters()
+    loop = ConsumerLoop(consumer, handler, dead_letters, backoff_seconds=0, report=health)
+    consumer.on_idle = loop.stop
+
+    loop.run()
+
+    # The message before it is handled and committed; it and everything after it in its partition wait.
+    assert handler.handled == [(0, 0), (1, 0), (1, 1)]
+    assert consumer.committed == {P0: 1, P1: 2}
+    assert consumer.positions[P0] == 1 and consumer.paused_partitions == {P0}
+    assert dead_letters.sent == []
+    assert list(loop.paused()) == [P0]
+    # One clear line, and the health detail names the type, version, partition and offset.
+    (line,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    expected = (
+        "cannot read event type 'Lifecycle.ComplaintTeleported' schema version 1 at suara.complaints.events.v1[0] "
+        "offset 1: this consumer's code is older than the producer's; partition paused, nothing skipped "
+        "(deploy consumers before producers)"
+    )
+    assert line.getMessage() == expected
+    assert health.reports == [("consumer:suara.complaints.events.v1[0]", expected)]
+
+
+def test_a_paused_partition_is_read_again_after_a_rebalance_and_pauses_again_if_it_must(
+    good: bytes, too_new: bytes
+) -> None:
+    handler, health = ScriptedHandler(), HealthReports()
+    consumer = PositionedConsumer({P0: [good, too_new, good]}, commit_errors=[])
+    loop = ConsumerLoop(consumer, handler, RecordingDeadLetters(), backoff_seconds=0, report=health)
+    idle = iter([consumer.rebalance, loop.stop])
+    consumer.on_idle = lambda: next(idle)()
+
+    loop.run()
+
+    assert handler.calls == [(0, 0), (0, 1), (0, 1)]  # the event too new was read again after the rebalance
+    assert handler.handled == [(0, 0)]
+    assert consumer.committed == {P0: 1}
+    component = "consumer:suara.complaints.events.v1[0]"
+    assert [(c, p is None) for c, p in health.reports] == [(component, False), (component, True), (component, False)]
+
+
+def test_a_newer_schema_version_pauses_the_partition_too(event_factory, good: bytes) -> None:
+    from suara.v1 import events_pb2 as pb
+
+    envelope = pb.EventEnvelope()
+    envelope.ParseFromString(codec.encode(event_factory()))
+    envelope.schema_version = codec.CURRENT_SCHEMA_VERSION + 1
+    handler = ScriptedHandler()
+
+    consumer, dead_letters = run_loop(
+        [{P0: [record(P0, 4, envelope.SerializeToString()), record(P0, 5, good)]}], handler
+    )
+
+    assert handler.handled == []
+    assert consumer.paused_partitions == {P0}
+    assert consumer.seeks == [(P0, 4)]
+    assert consumer.commits == [] and dead_letters.sent == []
+
+
+def test_a_lifecycle_event_is_known_to_this_code_and_handled_as_usual(event_factory) -> None:
+    from suara_complaint import events as ev
+    from suara_complaint.policy import working_days
+    from suara_complaint.testing import COORDINATOR
+
+    change = ev.ComplaintVerified(
+        event_id=str(event_factory().event_id),
+        complaint_id=str(event_factory().complaint_id),
+        at=event_factory().occurred_at,
+        actor=COORDINATOR,
+        command_key="verify-1",
+        kind=ev.ResolutionKind.PENGADUAN,
+        resolve_within=working_days(5),
+    )
+    value = codec.encode(codec.lifecycle_event(change, 2, correlation_id="c", causation_id="c", producer="p"))
+    handler = ScriptedHandler()
+
+    consumer, _ = run_loop([{P0: [record(P0, 0, value)]}], handler)
+
+    assert handler.handled == [(0, 0)] and consumer.paused_partitions == set()
+    assert consumer.committed_offsets() == [(0, 1)]

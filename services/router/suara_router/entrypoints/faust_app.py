@@ -1,9 +1,11 @@
-"""The router as a Faust app: a thin agent that decodes each event, routes it in a worker thread, and moves on."""
+"""The router as a Faust app: a thin agent that decodes each event, routes it in a worker thread, and moves on; it
+halts at an event too new for its code (deploy consumers before producers)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import Event as AsyncEvent  # imported by name: the agent's tests replace `asyncio` to skip its sleeps
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import faust
 
 from suara_kit import codec
 from suara_kit.events import Event
-from suara_kit.kafka import Disposition, dead_letter_headers, disposition
+from suara_kit.kafka import Disposition, HealthReport, dead_letter_headers, disposition, too_new_message
 from suara_kit.recording import Recorded
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,11 @@ def add_router_agent(
     events: faust.TopicT,
     dead_letters: faust.TopicT,
     make_handler: Callable[[asyncio.AbstractEventLoop], Callable[[Event], Recorded | None]],
+    report: HealthReport | None = None,
 ) -> None:
-    """`make_handler` gets the running event loop (publishing from worker threads goes through it)."""
+    """`make_handler` gets the running event loop (publishing from worker threads goes through it). `report`
+    (RunningServer.report) hears which partition the agent halted at when an event is too new for its code."""
+    halted: list[str] = []  # the reason, once one instance met an event too new for this code
 
     @app.agent(events, name="route-complaints", concurrency=CONCURRENCY)
     async def route_complaints(stream: faust.StreamT[bytes]) -> None:
@@ -60,6 +65,8 @@ def add_router_agent(
         async for record in manual.events():
             message = record.message
             context = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
+            if halted:
+                await _halt()  # another instance met an event too new for this code: handle nothing more
             attempts = 0
             while True:
                 attempts += 1
@@ -73,7 +80,17 @@ def add_router_agent(
                         )
                     break
                 except Exception as error:
-                    if disposition(error, attempts, MAX_ATTEMPTS) is Disposition.RETRY:
+                    verdict = disposition(error, attempts, MAX_ATTEMPTS)
+                    if verdict is Disposition.PAUSE and isinstance(error, codec.EventTooNew):
+                        # Faust cannot pause one partition of an agent: the whole agent halts, acknowledging neither
+                        # this event nor any later one, so nothing past it is committed or skipped.
+                        detail = too_new_message(error, message.topic, message.partition, message.offset)
+                        halted.append(detail)
+                        log.error(detail, extra=context)
+                        if report is not None:
+                            report(f"consumer:{message.topic}[{message.partition}]", detail)
+                        await _halt()
+                    if verdict is Disposition.RETRY:
                         log.warning(
                             "routing failed (attempt %d), will retry: %s: %s",
                             attempts,
@@ -87,6 +104,11 @@ def add_router_agent(
                     await _dead_letter(dead_letters, message.key, bytes(record.value), headers, error, context)
                     break
             await manual.ack(record)
+
+
+async def _halt() -> None:
+    """Wait until the worker stops (it cancels the agent): the agent handles and acknowledges nothing more."""
+    await AsyncEvent().wait()
 
 
 async def _dead_letter(
