@@ -13,10 +13,12 @@ from journal_contract import JournalContract
 from lease_contract import LeaseContract
 from pymongo import MongoClient
 from store_contract import CheckpointStoreContract, DisclosureStoreContract, LogStoreContract
+from views_contract import CALENDAR, POLICY, Story, ViewsContract, routed
 
 from suara_audit.adapters.checkpoints import MongoCheckpointStore
 from suara_audit.adapters.disclosures import MongoDisclosureStore
 from suara_audit.adapters.log_store import MongoLogStore
+from suara_casework.adapters.views import InMemoryComplaintViews, MongoComplaintViews
 from suara_intake.adapters.timeline import MongoTimeline
 from suara_kit.events import Actor, ActorKind, ComplaintRouted, ComplaintSubmitted, Event, Priority, SourceChannel
 from suara_kit.journal import MongoJournal
@@ -60,6 +62,28 @@ class TestMongoAuditStores(LogStoreContract, CheckpointStoreContract, Disclosure
     @pytest.fixture
     def disclosure_store(self, database: Any) -> MongoDisclosureStore:
         return MongoDisclosureStore(database)
+
+
+class TestMongoComplaintViews(ViewsContract):
+    @pytest.fixture
+    def views(self, database: Any) -> MongoComplaintViews:
+        views = MongoComplaintViews(database, POLICY, CALENDAR)
+        views.ensure_indexes()
+        return views
+
+
+def test_the_mongo_complaint_views_hold_the_same_documents_as_the_fake(database: Any) -> None:
+    """What `suara replay --check` relies on: the same events give the same document, whoever stores it."""
+    fake, mongo = InMemoryComplaintViews(POLICY, CALENDAR), MongoComplaintViews(database, POLICY, CALENDAR)
+    story = Story(routed(possible_duplicate_of=str(uuid.uuid4()))).apply_to(fake).apply_to(mongo)
+
+    stored = database["complaint_views"].find_one({"_id": story.complaint_id})
+
+    assert stored == fake.document(story.complaint_id)
+    assert database["complaint_views_tracking"].find_one({"_id": story.tracking_number}) == {
+        "_id": story.tracking_number,
+        "complaint_id": story.complaint_id,
+    }
 
 
 def _event(complaint_id: str, sequence: int, payload: Any) -> Event:
