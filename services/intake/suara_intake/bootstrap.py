@@ -20,6 +20,7 @@ from suara_intake.entrypoints.projector import timeline_projector
 from suara_intake.settings import IntakeSettings
 from suara_kit import mongo
 from suara_kit.grpc_server import RunningServer, start_server
+from suara_kit.identity import authenticating
 from suara_kit.journal import Journal, MongoJournal
 from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
 from suara_kit.recording import EventRecorder
@@ -91,7 +92,9 @@ def run(settings: IntakeSettings) -> None:
         DeadLetters(producer, common.deadletter_topic, TIMELINE_GROUP),
     )
     server: RunningServer = start_server(
-        settings.listen, [complaint_service(ComplaintServicer(intake.submit, intake.trace))]
+        settings.listen,
+        [complaint_service(ComplaintServicer(intake.submit, intake.trace))],
+        interceptors=[authenticating(settings.identity)],
     )
     relay.report_to(server)
     watch_infrastructure(server, common)

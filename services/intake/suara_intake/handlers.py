@@ -40,9 +40,10 @@ def submit_complaint(
     clock: Callable[[], datetime],
     request_id: str,
 ) -> Receipt:
-    """Validate, then record ComplaintSubmitted as sequence 1 of a new complaint. Returns once it is in Kafka."""
+    """Validate, then record ComplaintSubmitted as sequence 1 of a new complaint. Returns once it is in the journal
+    (the relay publishes it)."""
     complaint = validate(command, catalogue)
-    complaint_id = complaint_id_for(complaint.source_channel, complaint.idempotency_key)
+    complaint_id = complaint_id_for(command.submitted_by, complaint.source_channel, complaint.idempotency_key)
     event_id = derived_id(complaint_id, "ComplaintSubmitted")
     tracking_number = tracking_number_for(complaint_id)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from suara_kit.identity import IdentitySettings
 from suara_kit.settings import CommonSettings, Env
 
 
 @dataclass(frozen=True)
 class IntakeSettings:
     common: CommonSettings
+    identity: IdentitySettings  # every call is authenticated (docs/identity.md)
     listen: str
     catalogue_dir: Path
 
@@ -19,6 +21,7 @@ class IntakeSettings:
         env = env or Env()
         return cls(
             common=CommonSettings.from_env(env),
+            identity=IdentitySettings.from_env(env),
             listen=env.text("SUARA_INTAKE_LISTEN", "127.0.0.1:15051"),
             catalogue_dir=Path(
                 env.required("SUARA_CATALOGUE_DIR", "the folder holding categories.toml and wilayah.toml")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import grpc
 import pytest
 
 from suara_intake import bootstrap
@@ -16,9 +17,12 @@ from suara_intake.adapters.timeline import InMemoryTimeline
 from suara_intake.domain.model import IntakeCatalogue, ReporterContact, SubmitComplaint
 from suara_kit import codec
 from suara_kit.events import Event, SourceChannel
+from suara_kit.identity import AuthInterceptor, IdentitySettings, authenticating
+from suara_kit.identity.dev import DevIdentityProvider
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
 from suara_kit.relay import publish_on_append
+from suara_kit.settings import Env
 
 # services/intake/tests/conftest.py -> the repository root is three folders up.
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "kota-kediri"
@@ -89,3 +93,35 @@ def command() -> CommandFactory:
         return SubmitComplaint(**fields)
 
     return make
+
+
+# --- identity: real tokens from the development identity provider, checked by the real interceptor -------------
+
+DEMO_USERS = Path(__file__).resolve().parents[3] / "data" / "kota-kediri" / "demo-users.toml"
+
+
+@pytest.fixture(scope="session")
+def idp(tmp_path_factory: pytest.TempPathFactory) -> DevIdentityProvider:
+    return DevIdentityProvider.ensure(tmp_path_factory.mktemp("identity"), DEMO_USERS)
+
+
+@pytest.fixture(scope="session")
+def auth(idp: DevIdentityProvider) -> AuthInterceptor:
+    return authenticating(IdentitySettings.from_env(Env(idp.service_env())))
+
+
+class Bearer(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Sends `authorization: Bearer <token>` with every call, as the CLI and integrators do."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
+        metadata = [*(details.metadata or ()), ("authorization", f"Bearer {self._token}")]
+        return continuation(details._replace(metadata=metadata), request)
+
+
+@pytest.fixture(scope="session")
+def as_user(idp: DevIdentityProvider) -> Callable[[grpc.Channel, str], grpc.Channel]:
+    """as_user(channel, "integrator-portal"): the channel, sending that demo user's token with every call."""
+    return lambda channel, username: grpc.intercept_channel(channel, Bearer(idp.mint(username)))

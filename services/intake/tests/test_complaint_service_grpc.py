@@ -15,7 +15,7 @@ from suara.v1 import complaints_pb2_grpc as api_grpc
 from suara.v1 import events_pb2 as pb
 from suara_intake import bootstrap
 from suara_intake.entrypoints import grpc_api
-from suara_intake.entrypoints.grpc_api import CLIENT_ID_HEADER, ComplaintServicer, complaint_service
+from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_service
 from suara_kit import codec, deadline
 from suara_kit.events import ActorKind
 from suara_kit.grpc_server import RunningServer, start_server
@@ -25,9 +25,12 @@ SERVICE_NAME = "suara.v1.ComplaintService"
 
 
 @pytest.fixture
-def server(wired) -> Iterator[RunningServer]:
+def server(wired, auth) -> Iterator[RunningServer]:
     running = start_server(
-        "127.0.0.1:0", [complaint_service(ComplaintServicer(wired.intake.submit, wired.intake.trace))], max_workers=4
+        "127.0.0.1:0",
+        [complaint_service(ComplaintServicer(wired.intake.submit, wired.intake.trace))],
+        max_workers=4,
+        interceptors=[auth],
     )
     yield running
     running.stop(grace_seconds=0)
@@ -40,8 +43,9 @@ def channel(server) -> Iterator[grpc.Channel]:
 
 
 @pytest.fixture
-def stub(channel) -> api_grpc.ComplaintServiceStub:
-    return api_grpc.ComplaintServiceStub(channel)
+def stub(channel, as_user) -> api_grpc.ComplaintServiceStub:
+    """The web portal's integrator, authenticated."""
+    return api_grpc.ComplaintServiceStub(as_user(channel, "integrator-portal"))
 
 
 def request(**changes: object) -> api.SubmitComplaintRequest:
@@ -64,20 +68,59 @@ def rpc_error(call, *args, **kwargs) -> grpc.RpcError:
 
 
 def test_submitting_over_grpc_returns_the_receipt_and_records_the_caller(stub, wired) -> None:
-    response = stub.SubmitComplaint(request(), metadata=((CLIENT_ID_HEADER, "portal-kediri"),), timeout=10)
+    response = stub.SubmitComplaint(request(), timeout=10)
 
     (event,) = wired.published_events()
     assert response.complaint_id == event.complaint_id
     assert response.tracking_number == event.payload.tracking_number
     assert response.replayed is False
-    assert (event.actor.kind, event.actor.id) == (ActorKind.INTEGRATOR, "portal-kediri")
+    assert (event.actor.kind, event.actor.id) == (ActorKind.INTEGRATOR, "web-portal")  # from the token, no header
     assert wired.contacts.get(event.complaint_id).phone == "0812 3456 7890"
 
 
-def test_a_caller_without_client_id_is_recorded_as_an_unknown_integrator(stub, wired) -> None:
-    stub.SubmitComplaint(request(), timeout=10)
+def test_an_unauthenticated_call_gets_unauthenticated_and_records_nothing(channel, wired) -> None:
+    anonymous = api_grpc.ComplaintServiceStub(channel)
 
-    assert wired.published_events()[0].actor.id == "unknown-integrator"
+    error = rpc_error(anonymous.SubmitComplaint, request())
+
+    assert error.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert wired.journal.pending() == []
+
+
+def test_a_header_naming_another_client_does_not_change_who_submitted(stub, wired) -> None:
+    stub.SubmitComplaint(request(), metadata=(("suara-client-id", "someone-else"),), timeout=10)
+
+    assert wired.published_events()[0].actor.id == "web-portal"
+
+
+def test_the_same_key_from_two_integrators_makes_two_complaints(stub, channel, as_user) -> None:
+    other = api_grpc.ComplaintServiceStub(as_user(channel, "integrator-112"))
+
+    first = stub.SubmitComplaint(request(), timeout=10)
+    second = other.SubmitComplaint(request(), timeout=10)
+
+    assert first.complaint_id != second.complaint_id
+    assert second.replayed is False
+
+
+def test_an_auditor_may_not_submit(channel, as_user) -> None:
+    auditor = api_grpc.ComplaintServiceStub(as_user(channel, "auditor"))
+
+    error = rpc_error(auditor.SubmitComplaint, request())
+
+    assert error.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "auditor" in error.details()
+
+
+def test_an_integrator_cannot_trace_another_integrators_complaint(stub, channel, as_user, wired) -> None:
+    receipt = stub.SubmitComplaint(request(), timeout=10)
+    wired.project()
+    other = api_grpc.ComplaintServiceStub(as_user(channel, "integrator-112"))
+
+    error = rpc_error(other.TraceComplaint, api.TraceComplaintRequest(reference=receipt.tracking_number))
+
+    assert error.code() is grpc.StatusCode.NOT_FOUND
+    assert stub.TraceComplaint(api.TraceComplaintRequest(reference=receipt.tracking_number), timeout=10).events
 
 
 def test_resubmitting_over_grpc_answers_replayed(stub, wired) -> None:
@@ -182,7 +225,7 @@ class UnreachableStoreJournal(InMemoryJournal):
         raise ServerSelectionTimeoutError("127.0.0.1:17017: [Errno 111] Connection refused " + "x" * 10_000)
 
 
-def serve(wired, catalogue, **replaced) -> Iterator[api_grpc.ComplaintServiceStub]:
+def serve(wired, catalogue, auth, as_user, **replaced) -> Iterator[api_grpc.ComplaintServiceStub]:
     intake = bootstrap.wire(
         catalogue=catalogue,
         journal=replaced.get("journal", wired.journal),
@@ -190,25 +233,27 @@ def serve(wired, catalogue, **replaced) -> Iterator[api_grpc.ComplaintServiceStu
         contacts=wired.contacts,
         timeline=wired.timeline,
     )
-    running = start_server("127.0.0.1:0", [complaint_service(ComplaintServicer(intake.submit, intake.trace))])
+    running = start_server(
+        "127.0.0.1:0", [complaint_service(ComplaintServicer(intake.submit, intake.trace))], interceptors=[auth]
+    )
     try:
         with grpc.insecure_channel(f"127.0.0.1:{running.port}") as open_channel:
-            yield api_grpc.ComplaintServiceStub(open_channel)
+            yield api_grpc.ComplaintServiceStub(as_user(open_channel, "integrator-portal"))
     finally:
         running.stop(grace_seconds=0)
 
 
-def test_a_submit_never_waits_for_the_broker_the_event_waits_in_the_outbox(wired, catalogue) -> None:
+def test_a_submit_never_waits_for_the_broker_the_event_waits_in_the_outbox(wired, catalogue, auth, as_user) -> None:
     # Intake only appends; the relay publishes (suara_kit.relay). Here no relay runs at all, as in a broker outage.
-    for stub in serve(wired, catalogue):
+    for stub in serve(wired, catalogue, auth, as_user):
         receipt = stub.SubmitComplaint(request(), timeout=2.0)
 
     assert [p.event.complaint_id for p in wired.journal.pending()] == [receipt.complaint_id]
     assert wired.publisher.published == []
 
 
-def test_a_stalled_store_is_answered_unavailable_within_the_callers_deadline(wired, catalogue) -> None:
-    for stalled in serve(wired, catalogue, journal=StalledStoreJournal()):
+def test_a_stalled_store_is_answered_unavailable_within_the_callers_deadline(wired, catalogue, auth, as_user) -> None:
+    for stalled in serve(wired, catalogue, auth, as_user, journal=StalledStoreJournal()):
         started = time.monotonic()
         with pytest.raises(grpc.RpcError) as raised:
             stalled.SubmitComplaint(request(), timeout=2.0)
@@ -219,8 +264,8 @@ def test_a_stalled_store_is_answered_unavailable_within_the_callers_deadline(wir
     assert "retry with the same idempotency_key" in raised.value.details()
 
 
-def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired, catalogue) -> None:
-    for broken in serve(wired, catalogue, journal=UnreachableStoreJournal()):
+def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired, catalogue, auth, as_user) -> None:
+    for broken in serve(wired, catalogue, auth, as_user, journal=UnreachableStoreJournal()):
         with pytest.raises(grpc.RpcError) as raised:
             broken.SubmitComplaint(request(), timeout=10)
 
@@ -229,7 +274,9 @@ def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired
     assert len(raised.value.details()) < 300
 
 
-def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(wired, catalogue) -> None:
+def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(
+    wired, catalogue, auth, as_user
+) -> None:
     class FailsOnceAfterAppending(InMemoryJournal):
         """The first append lands, then the answer is lost (the store went away before replying)."""
 
@@ -243,7 +290,7 @@ def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(
             return stored
 
     journal = FailsOnceAfterAppending()
-    for flaky in serve(wired, catalogue, journal=journal):
+    for flaky in serve(wired, catalogue, auth, as_user, journal=journal):
         with pytest.raises(grpc.RpcError) as raised:
             flaky.SubmitComplaint(request(), timeout=5.0)
         receipt = flaky.SubmitComplaint(request(), timeout=5.0)
@@ -253,7 +300,7 @@ def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(
     assert len(journal.pending()) == 1
 
 
-def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired) -> None:
+def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired, auth, as_user) -> None:
     # gRPC reports "no deadline" as an enormous time_remaining(); passed on, it overflowed the store's timers
     # ("timestamp out of range for platform time_t") and every deadline-less submit failed.
     intake = wired.intake
@@ -263,10 +310,13 @@ def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired) -
         budgets.append(deadline.remaining(default=1e12))
         return intake.submit(*args)
 
-    running = start_server("127.0.0.1:0", [complaint_service(ComplaintServicer(submit, intake.trace))])
+    running = start_server(
+        "127.0.0.1:0", [complaint_service(ComplaintServicer(submit, intake.trace))], interceptors=[auth]
+    )
     try:
         with grpc.insecure_channel(f"127.0.0.1:{running.port}") as open_channel:
-            receipt = api_grpc.ComplaintServiceStub(open_channel).SubmitComplaint(request())  # no timeout
+            stub = api_grpc.ComplaintServiceStub(as_user(open_channel, "integrator-portal"))
+            receipt = stub.SubmitComplaint(request())  # no timeout
     finally:
         running.stop(grace_seconds=0)
 
@@ -274,9 +324,11 @@ def test_a_caller_without_a_deadline_gives_the_adapters_a_finite_budget(wired) -
     assert budgets and budgets[0] <= grpc_api.MAX_BUDGET_S
 
 
-def test_a_caller_without_a_deadline_gets_unavailable_within_the_servers_budget(wired, catalogue, monkeypatch) -> None:
+def test_a_caller_without_a_deadline_gets_unavailable_within_the_servers_budget(
+    wired, catalogue, auth, as_user, monkeypatch
+) -> None:
     monkeypatch.setattr(grpc_api, "MAX_BUDGET_S", 1.0)
-    for stalled in serve(wired, catalogue, journal=StalledStoreJournal()):
+    for stalled in serve(wired, catalogue, auth, as_user, journal=StalledStoreJournal()):
         started = time.monotonic()
         with pytest.raises(grpc.RpcError) as raised:
             stalled.SubmitComplaint(request())

@@ -27,7 +27,7 @@ PHONE = "+62 812-3456-7890"
 def test_submitting_returns_the_complaint_id_and_a_tracking_number(wired, command) -> None:
     receipt = wired.intake.submit(command(), "request-1")
 
-    assert receipt.complaint_id == complaint_id_for(SourceChannel.WHATSAPP, "wa:6281234567890:0001")
+    assert receipt.complaint_id == complaint_id_for("wa-gateway", SourceChannel.WHATSAPP, "wa:6281234567890:0001")
     assert TRACKING_PATTERN.match(receipt.tracking_number)
     assert receipt.replayed is False
 

@@ -89,16 +89,19 @@ def test_an_empty_reporter_contact_counts_as_no_contact(catalogue, command) -> N
     assert validate(command(reporter=ReporterContact()), catalogue).reporter is None
 
 
-def test_the_complaint_id_follows_from_channel_and_idempotency_key() -> None:
-    first = complaint_id_for(SourceChannel.WHATSAPP, "k-1")
+def test_the_complaint_id_follows_from_integrator_channel_and_idempotency_key() -> None:
+    first = complaint_id_for("lapor-112", SourceChannel.WHATSAPP, "k-1")
 
-    assert complaint_id_for(SourceChannel.WHATSAPP, "k-1") == first
-    assert complaint_id_for(SourceChannel.WHATSAPP, "k-2") != first
-    assert complaint_id_for(SourceChannel.WEB_PORTAL, "k-1") != first
+    assert complaint_id_for("lapor-112", SourceChannel.WHATSAPP, "k-1") == first
+    assert complaint_id_for("lapor-112", SourceChannel.WHATSAPP, "k-2") != first
+    assert complaint_id_for("lapor-112", SourceChannel.WEB_PORTAL, "k-1") != first
+    assert complaint_id_for("portal-kediri", SourceChannel.WHATSAPP, "k-1") != first  # keys are per integrator
 
 
 def test_tracking_numbers_are_stable_readable_and_free_of_ambiguous_letters() -> None:
-    numbers = {tracking_number_for(complaint_id_for(SourceChannel.WALK_IN, f"key-{i}")) for i in range(500)}
+    numbers = {
+        tracking_number_for(complaint_id_for("lapor-112", SourceChannel.WALK_IN, f"key-{i}")) for i in range(500)
+    }
 
     assert len(numbers) == 500
     for number in numbers:

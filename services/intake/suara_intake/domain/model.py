@@ -180,9 +180,10 @@ def _clean(field: str, value: str, limit: int) -> str:
         raise InvalidComplaint(field, str(error)) from None
 
 
-def complaint_id_for(source_channel: SourceChannel, idempotency_key: str) -> str:
-    """The complaint id follows from the idempotency key, so concurrent retries cannot create two complaints."""
-    return derived_id("complaint", source_channel.value, idempotency_key)
+def complaint_id_for(submitted_by: str, source_channel: SourceChannel, idempotency_key: str) -> str:
+    """The complaint id follows from the idempotency key, so concurrent retries cannot create two complaints. Keys
+    are the integrator's own: two integrators using the same key make two complaints (issue 5 §5)."""
+    return derived_id("complaint", submitted_by, source_channel.value, idempotency_key)
 
 
 _CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")

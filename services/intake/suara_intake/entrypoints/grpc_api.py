@@ -18,14 +18,13 @@ from suara.v1 import events_pb2 as pb
 from suara_intake.adapters.timeline import TimelineView
 from suara_intake.domain.model import IdempotencyKeyReused, InvalidComplaint, ReporterContact, SubmitComplaint
 from suara_intake.handlers import ComplaintNotFound, Receipt
-from suara_kit import deadline
+from suara_kit import codec, deadline
 from suara_kit.codec import channel_from_proto
 from suara_kit.events import SourceChannel
 from suara_kit.grpc_server import Service
+from suara_kit.identity import AccessDenied, Principal, Role, current_principal
 
 log = logging.getLogger(__name__)
-
-CLIENT_ID_HEADER = "suara-client-id"
 
 
 # The one mapping of errors to gRPC status codes. The last entries are the store being unreachable (or too slow for
@@ -89,8 +88,7 @@ class ComplaintServicer(api_grpc.ComplaintServiceServicer):
     def SubmitComplaint(
         self, request: api.SubmitComplaintRequest, context: grpc.ServicerContext
     ) -> api.SubmitComplaintResponse:
-        metadata = dict(context.invocation_metadata())
-        client_id = str(metadata.get(CLIENT_ID_HEADER, "")) or "unknown-integrator"
+        client_id = submitter(current_principal())
         request_id = str(uuid.uuid4())
         command = SubmitComplaint(
             idempotency_key=request.idempotency_key,
@@ -117,7 +115,11 @@ class ComplaintServicer(api_grpc.ComplaintServiceServicer):
     ) -> api.TraceComplaintResponse:
         if not request.reference.strip():
             raise InvalidComplaint("reference", "required (a complaint id or tracking number)")
+        principal = current_principal()
         view = self._trace(request.reference)
+        if principal.role is Role.INTEGRATOR and _submitted_by(view) != principal.integrator_id:
+            # An integrator sees only its own submissions; another's is answered as if it did not exist.
+            raise ComplaintNotFound(request.reference)
         response = api.TraceComplaintResponse(complaint_id=view.complaint_id, tracking_number=view.tracking_number)
         for entry in view.entries:
             envelope = response.events.add()
@@ -127,6 +129,24 @@ class ComplaintServicer(api_grpc.ComplaintServiceServicer):
                 log.error("undecodable event in the timeline", extra={"event_id": entry.event_id})
                 raise
         return response
+
+
+def submitter(principal: Principal) -> str:
+    """Who submits, from the verified token only (no header the caller sets): an integrator by its integrator id;
+    staff submitting at a desk (a walk-in) by their subject."""
+    if principal.role is Role.INTEGRATOR:
+        assert principal.integrator_id is not None
+        return principal.integrator_id
+    if principal.role in (Role.COORDINATOR, Role.OFFICER, Role.HEAD):
+        return principal.subject
+    raise AccessDenied(f"role {principal.role.value} may not submit complaints (integrators and staff may)")
+
+
+def _submitted_by(view: TimelineView) -> str | None:
+    first = next((e for e in view.entries if e.sequence == 1), None)
+    if first is None:
+        return None
+    return codec.decode(first.data).actor.id
 
 
 def _channel(value: int) -> SourceChannel | None:
