@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from kafka.consumer.fetcher import ConsumerRecord
 
 from suara_kit import codec, mongo
+from suara_kit.complaints import ComplaintStore
 from suara_kit.grpc_server import start_server
 from suara_kit.journal import MongoJournal
 from suara_kit.kafka import (
@@ -24,6 +25,7 @@ from suara_kit.service_main import make_relay, serve_until_shutdown, watch_infra
 from suara_notifier import handlers
 from suara_notifier.adapters.channels import SmtpChannel
 from suara_notifier.adapters.directory_file import load_directory
+from suara_notifier.adapters.rules_files import load_rules
 from suara_notifier.adapters.stores import MongoComplaintBook, MongoDeliveryLog
 from suara_notifier.settings import NotifierSettings
 
@@ -53,6 +55,8 @@ def run(settings: NotifierSettings) -> None:
     producer = make_producer(common.kafka_bootstrap, "suara-notifier")
     relay = make_relay(database, producer, common, "suara-notifier")
     recorder = EventRecorder(journal, relay.nudge)
+    policy, calendar = load_rules(settings.catalogue_dir, settings.calendar_dir)
+    complaints = ComplaintStore(journal, policy, calendar, producer="suara-notifier", appended=relay.nudge)
     deps = handlers.NotifierDeps(
         directory=directory,
         book=MongoComplaintBook(database),
@@ -60,6 +64,7 @@ def run(settings: NotifierSettings) -> None:
         deliveries=MongoDeliveryLog(database),
         recorder=recorder,
         clock=lambda: datetime.now(UTC),
+        complaints=complaints,
     )
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)
     loop = ConsumerLoop(consumer, event_handler(deps), DeadLetters(producer, common.deadletter_topic, GROUP))

@@ -1,4 +1,5 @@
-"""The notifier's use cases: remember what was submitted; alert staff when a complaint is routed to them."""
+"""The notifier's use cases: remember what was submitted; alert staff when a complaint is routed to them, and when a
+lifecycle event needs someone to act (a dispatch, a hand-back, a breached deadline, an escalation)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from suara_complaint import Actor as LifecycleActor
+from suara_complaint import Deadline, Role, Stage, Status
+from suara_complaint import Event as LifecycleEvent
+from suara_complaint import commands as lcc
+from suara_complaint import deadlines as schedule
+from suara_complaint import events as lc
+from suara_kit import codec
+from suara_kit.complaints import ComplaintStore, Refused
 from suara_kit.events import (
     Actor,
     ActorKind,
@@ -21,6 +30,7 @@ from suara_kit.events import (
 from suara_kit.recording import EventRecorder, Recorded
 from suara_notifier.adapters.channels import Channel, TemporaryRefusal
 from suara_notifier.adapters.stores import ComplaintBook, DeliveryLog
+from suara_notifier.domain.lifecycle_alerts import NOTICES, Audience, Facts, Notice, compose_notice, notices_for
 from suara_notifier.domain.model import (
     Alert,
     ComplaintSummary,
@@ -34,7 +44,11 @@ from suara_notifier.domain.model import (
 )
 
 PRODUCER = "suara-notifier"
+NOTIFIER = LifecycleActor(PRODUCER, Role.SYSTEM)
 log = logging.getLogger(__name__)
+
+# Records one StaffNotified: (contact alerted, delivery, event id / idempotency key, agency the alert is about).
+Record = Callable[[Contact, Delivery, str, str], list[Recorded]]
 
 
 @dataclass(frozen=True)
@@ -45,16 +59,23 @@ class NotifierDeps:
     deliveries: DeliveryLog
     recorder: EventRecorder
     clock: Callable[[], datetime]
+    complaints: ComplaintStore  # lifecycle alerts are recorded through the aggregate (RecordNotification)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
 
 
 def handle_event(event: Event, deps: NotifierDeps) -> list[Recorded]:
-    if isinstance(event.payload, ComplaintSubmitted):
-        remember_submitted(event, event.payload, deps.book)
+    payload = event.payload
+    if isinstance(payload, ComplaintSubmitted):
+        remember_submitted(event, payload, deps.book)
         return []
-    if isinstance(event.payload, ComplaintRouted):
-        return notify_staff(event, event.payload, deps)
+    if isinstance(payload, ComplaintRouted):
+        return notify_staff(event, payload, deps)
+    if isinstance(payload, lc.ComplaintSubmitted):
+        remember_lifecycle_submitted(payload, deps.book)
+        return []
+    if isinstance(payload, LifecycleEvent) and type(payload) in NOTICES:
+        return alert_lifecycle(event, payload, deps)
     return []
 
 
@@ -72,6 +93,123 @@ def remember_submitted(event: Event, submitted: ComplaintSubmitted, book: Compla
     )
 
 
+def remember_lifecycle_submitted(submitted: lc.ComplaintSubmitted, book: ComplaintBook) -> None:
+    """A complaint submitted through the aggregate's vocabulary: the kelurahan's code only, no names."""
+    book.remember(
+        ComplaintSummary(
+            complaint_id=submitted.complaint_id,
+            tracking_number=submitted.tracking_number,
+            text=submitted.text,
+            category=submitted.category,
+            kelurahan="",
+            kecamatan="",
+            anonymous=submitted.anonymous,
+        )
+    )
+
+
+def alert_lifecycle(event: Event, change: LifecycleEvent, deps: NotifierDeps) -> list[Recorded]:
+    """Alert whoever must act on `change` (lifecycle_alerts.notices_for) and record each alert as the lifecycle's
+    StaffNotified through ComplaintStore.execute(RecordNotification), so it is part of the complaint's history.
+
+    The alert's id, the mail's Message-ID and the command's idempotency key are one value derived from the cause
+    event's id and the recipient: a redelivered event finds the delivery in the log (no second mail) and the
+    aggregate answers the repeated RecordNotification with no event."""
+    facts = _facts(event, change, deps)
+
+    def record(contact: Contact, delivery: Delivery, alert_id: str, agency: str) -> list[Recorded]:
+        return _record_notification(event, contact, delivery, alert_id, agency, deps)
+
+    recorded: list[Recorded] = []
+    for notice in notices_for(change, facts):
+        contacts = _audience(notice, deps.directory)
+        about = notice.agency or (facts.opd or "")
+        if not contacts:
+            missing = Contact(notice.agency or "meja koordinator", "", "")
+            detail = f"no {notice.audience} contact for {missing.agency} in the staff directory"
+            delivery = Delivery(NotificationOutcome.FAILED, detail)
+            alert_id = derived_id(event.event_id, "StaffNotified", str(notice.audience), missing.agency)
+            log.error(detail, extra={"complaint_id": event.complaint_id, "event_id": event.event_id})
+            recorded += record(missing, delivery, alert_id, about)
+            continue
+        for contact in contacts:
+            alert_id = derived_id(event.event_id, "StaffNotified", contact.email)
+            alert = compose_notice(notice, facts, contact, alert_id)
+            delivery = _deliver(alert, deps)
+            recorded += record(contact, delivery, alert_id, about)
+            if delivery.outcome is NotificationOutcome.FAILED and notice.audience is Audience.OPD:
+                recorded += _escalate(event, notice.agency, alert, delivery, deps, record)
+    return recorded
+
+
+def _audience(notice: Notice, directory: StaffDirectory) -> list[Contact]:
+    if notice.audience is Audience.OPD:
+        return directory.contacts_for(notice.agency)
+    if notice.audience is Audience.HEAD:
+        return directory.escalation_for(notice.agency)
+    return directory.desk()
+
+
+def _facts(event: Event, change: LifecycleEvent, deps: NotifierDeps) -> Facts:
+    """The complaint as the journal has it now (the OPD that holds it, whether the coordinator must decide), and
+    for a dispatch the deadlines it opened, on the same calendar the aggregate uses."""
+    state = deps.complaints.load(event.complaint_id).state
+    opd = state.opd if state is not None else None
+    acknowledge_by = resolve_by = None
+    if isinstance(change, lc.ComplaintDispatched | lc.OwnerDecided):
+        opd = change.opd
+        calendar = deps.complaints.calendar
+        opened = ((change.at, None),)
+        acknowledge_by = schedule.due_at(
+            Deadline("", Stage.ACKNOWLEDGE, opd, change.acknowledge_within, opened), calendar
+        )
+        resolve_by = schedule.due_at(Deadline("", Stage.RESOLVE, opd, change.resolve_within, opened), calendar)
+    elif isinstance(change, lc.DeadlineBreached) and change.opd:
+        opd = change.opd
+    elif isinstance(change, lc.ComplaintEscalated) and change.deadline_id and state is not None:
+        deadline = state.deadline(change.deadline_id)
+        if deadline is not None and deadline.opd:
+            opd = deadline.opd
+    return Facts(
+        complaint_id=event.complaint_id,
+        summary=deps.book.get(event.complaint_id),
+        opd=opd,
+        awaiting_owner_decision=state is not None and state.status is Status.NEEDS_COORDINATOR,
+        acknowledge_by=acknowledge_by,
+        resolve_by=resolve_by,
+    )
+
+
+def _record_notification(
+    event: Event, contact: Contact, delivery: Delivery, alert_id: str, agency: str, deps: NotifierDeps
+) -> list[Recorded]:
+    command = lcc.RecordNotification(
+        complaint_id=event.complaint_id,
+        actor=NOTIFIER,
+        idempotency_key=alert_id,
+        opd=agency,
+        channel=deps.channel.name,
+        recipient=contact.email,
+        outcome=delivery.outcome.value,
+        detail=delivery.detail,
+    )
+    try:
+        outcome = deps.complaints.execute(command)
+    except Refused as refused:  # permanent: the alert went out; only its record is missing, and the log says so
+        log.error(
+            "could not record the alert to %s: %s",
+            contact.email,
+            refused.refusal.message,
+            extra={"complaint_id": event.complaint_id, "event_id": event.event_id},
+        )
+        return []
+    return [
+        Recorded(recorded, codec.encode(recorded), created=True)
+        for recorded in outcome.recorded
+        if isinstance(recorded.payload, lc.StaffNotified)
+    ]
+
+
 def notify_staff(event: Event, routed: ComplaintRouted, deps: NotifierDeps) -> list[Recorded]:
     """Alert every contact of every agency the routing names (the one it is routed to, every other responder of an
     emergency, the coordinator's desk when it must act) and record one StaffNotified per contact alerted.
@@ -80,6 +218,10 @@ def notify_staff(event: Event, routed: ComplaintRouted, deps: NotifierDeps) -> l
     one gap left is a crash between the SMTP server accepting a mail and the log saving it, where the mail is
     sent a second time (with the same Message-ID). At-least-once is the right side to err on for an alert."""
     complaint = deps.book.get(event.complaint_id)
+
+    def record(contact: Contact, delivery: Delivery, alert_id: str, agency: str) -> list[Recorded]:
+        return [_record(event, contact, delivery, deps, alert_id, agency=agency)]
+
     recorded: list[Recorded] = []
     for recipient in recipients(routed):
         agency = recipient.agency
@@ -90,7 +232,7 @@ def notify_staff(event: Event, routed: ComplaintRouted, deps: NotifierDeps) -> l
             alert_id = _alert_id(event, missing, routed)
             alert = compose_alert(complaint, event.complaint_id, routed, missing, alert_id, recipient.purpose)
             recorded.append(_record(event, missing, delivery, deps, alert_id))
-            recorded += _escalate(event, agency, alert, delivery, deps)
+            recorded += _escalate(event, agency, alert, delivery, deps, record)
             continue
         for contact in contacts:
             alert_id = _alert_id(event, contact, routed)
@@ -98,7 +240,7 @@ def notify_staff(event: Event, routed: ComplaintRouted, deps: NotifierDeps) -> l
             delivery = _deliver(alert, deps)
             recorded.append(_record(event, contact, delivery, deps, alert_id))
             if delivery.outcome is NotificationOutcome.FAILED:
-                recorded += _escalate(event, agency, alert, delivery, deps)
+                recorded += _escalate(event, agency, alert, delivery, deps, record)
     return recorded
 
 
@@ -125,9 +267,12 @@ def _deliver(alert: Alert, deps: NotifierDeps) -> Delivery:
     return delivery
 
 
-def _escalate(event: Event, agency: str, failed: Alert, delivery: Delivery, deps: NotifierDeps) -> list[Recorded]:
+def _escalate(
+    event: Event, agency: str, failed: Alert, delivery: Delivery, deps: NotifierDeps, record: Record
+) -> list[Recorded]:
     """An alert that could not be delivered is an error someone must see: logged at ERROR, and mailed to the
-    agency's head or the complaint desk when the directory names one (each recorded as StaffNotified too)."""
+    agency's head or the complaint desk when the directory names one (each recorded as StaffNotified too, in the
+    vocabulary of the alert that failed: `record`)."""
     log.error(
         "alert for %s to %r failed: %s",
         agency,
@@ -135,14 +280,14 @@ def _escalate(event: Event, agency: str, failed: Alert, delivery: Delivery, deps
         delivery.detail,
         extra={"complaint_id": event.complaint_id, "event_id": event.event_id, "correlation_id": event.correlation_id},
     )
-    recorded = []
+    recorded: list[Recorded] = []
     for contact in deps.directory.escalation_for(agency):
         escalation_id = derived_id(failed.message_id, "Escalated", contact.email)
         alert = compose_escalation(failed, agency, delivery.detail, contact, escalation_id)
         outcome = _deliver(alert, deps)
         if outcome.outcome is NotificationOutcome.FAILED:
             log.error("escalation to %s failed too: %s", contact.email, outcome.detail)
-        recorded.append(_record(event, contact, outcome, deps, escalation_id, agency=agency))
+        recorded += record(contact, outcome, escalation_id, agency)
     return recorded
 
 

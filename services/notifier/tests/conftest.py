@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from suara_complaint import Policy, load_calendar
 from suara_kit import codec
+from suara_kit.complaints import ComplaintStore
 from suara_kit.events import (
     Actor,
     ActorKind,
@@ -32,6 +34,7 @@ from suara_notifier.handlers import NotifierDeps
 
 # services/notifier/tests/conftest.py -> the repository root is three folders up.
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "kota-kediri"
+CALENDAR = load_calendar(DATA_DIR.parent / "calendar")
 NOTIFIED_AT = datetime(2026, 11, 20, 9, 0, 5, tzinfo=UTC)
 DPUPR_CONTACTS = [
     Contact("DPUPR", "Admin Penghubung DPUPR", "penghubung.dpupr@kedirikota.example"),
@@ -126,12 +129,14 @@ class NotifierWithFakes:
 def notifier() -> NotifierWithFakes:
     journal, publisher = InMemoryJournal(), InMemoryEventPublisher()
     channel, book, deliveries = InMemoryChannel(), InMemoryComplaintBook(), InMemoryDeliveryLog()
+    nudge = publish_on_append(journal, publisher)
     deps = NotifierDeps(
         directory=StaffDirectory(DPUPR_CONTACTS),
         book=book,
         channel=channel,
         deliveries=deliveries,
-        recorder=EventRecorder(journal, publish_on_append(journal, publisher)),
+        recorder=EventRecorder(journal, nudge),
         clock=lambda: NOTIFIED_AT,
+        complaints=ComplaintStore(journal, Policy(), CALENDAR, producer="suara-notifier", appended=nudge),
     )
     return NotifierWithFakes(deps, journal, publisher, channel, book, deliveries)

@@ -34,10 +34,14 @@ class StaffDirectory:
         return [c for c in self._contacts if c.agency == agency and c.role == LIAISON]
 
     def escalation_for(self, agency: str) -> list[Contact]:
-        """Whom to tell that an alert to `agency` could not be delivered: its head, else the complaint desk
-        (empty when the directory names neither; the failure is then only logged)."""
+        """Whom to tell that an alert to `agency` could not be delivered, or that its deadline passed: its head,
+        else the complaint desk (empty when the directory names neither; the failure is then only logged)."""
         heads = [c for c in self._contacts if c.agency == agency and c.role == HEAD]
-        return heads or [c for c in self._contacts if c.role == COMPLAINT_DESK]
+        return heads or self.desk()
+
+    def desk(self) -> list[Contact]:
+        """The coordinator's complaint desk."""
+        return [c for c in self._contacts if c.role == COMPLAINT_DESK]
 
 
 @dataclass(frozen=True)
