@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc
-from suara_cli import audit, casework, categories, classify, login
+from suara_cli import audit, casework, categories, classify, login, replay
 from suara_complaint import events as lifecycle
 from suara_complaint.actors import Role
 from suara_kit.codec import channel_to_proto, from_proto
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     audit.add_parsers(commands)
     classify.add_parser(commands)
     login.add_parsers(commands)
+    replay.add_parser(commands)
     casework.add_parsers(commands)
     categories.add_parser(commands)
 
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             return classify.run(args)
         if args.command in login.COMMANDS:
             return login.run(args)
+        if args.command == "replay":
+            return replay.run(args)
         if args.command in casework.NAMES:
             return casework.run(args)
         if args.command == "categories":
