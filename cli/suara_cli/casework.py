@@ -393,7 +393,7 @@ def _execute(session: Session, command: Command, args: argparse.Namespace, attem
         print(f"  recorded: {', '.join(reply.event_types)}", file=out)
     else:
         print("  nothing new recorded: this key was used before (the command had already been done)", file=out)
-    print(f"  key: {attempt.key}  (to retry safely, run the same command with --key {attempt.key})", file=out)
+    print(f"  key: {attempt.key}  (the same command with this --key is never recorded twice)", file=out)
     return 0
 
 
@@ -548,14 +548,14 @@ def describe_view(view: cw.ComplaintView) -> list[str]:
             lines.append(f"  {label + ':':16}{value}")
 
     field("status", f"{view.status}  (version {view.version}: --expected-version {view.version})")
-    field("category", " ".join(p for p in (view.category, f"priority {view.priority}" if view.priority else "") if p))
+    field("category", ", ".join(p for p in (view.category, f"priority {view.priority}" if view.priority else "") if p))
     field("OPD", view.opd)
     field("officer", view.officer)
     field("kelurahan", view.kelurahan_code)
-    field("submitted", wib(view.submitted_at) if view.HasField("submitted_at") else "")
-    field("updated", wib(view.updated_at) if view.HasField("updated_at") else "")
+    field("submitted", wib(view.submitted_at) + " WIB" if view.HasField("submitted_at") else "")
+    field("updated", wib(view.updated_at) + " WIB" if view.HasField("updated_at") else "")
     if view.HasField("next_due_at"):
-        field("next due", wib(view.next_due_at) + ("  OVERDUE" if view.overdue else ""))
+        field("next due", wib(view.next_due_at) + " WIB" + ("  OVERDUE" if view.overdue else ""))
     field("emergency", "yes" if view.emergency else "")
     if view.hand_backs:
         field("hand-backs", f"{view.hand_backs} (by {', '.join(view.handed_back_by) or '?'})")

@@ -4,6 +4,7 @@ folder); `suara categories` from the repository's catalogue; `suara trace` of li
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -23,19 +24,16 @@ from suara_cli.main import main
 from suara_complaint import events as lc
 from suara_complaint.actors import Actor, Role
 from suara_complaint.policy import EscalationLevel, ResolutionKind, Stage, working_days
-from suara_intake import bootstrap
-from suara_intake.adapters.catalogue_files import load_catalogue
-from suara_intake.adapters.contacts import InMemoryContactStore
 from suara_intake.adapters.timeline import InMemoryTimeline
 from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_service
+from suara_intake.handlers import trace_complaint
 from suara_kit import codec
+from suara_kit.events import Actor as EnvelopeActor
+from suara_kit.events import ActorKind, ComplaintSubmitted, Event, SourceChannel
 from suara_kit.grpc_server import Service, start_server
 from suara_kit.identity import AuthInterceptor, IdentitySettings, Principal, current_principal
 from suara_kit.identity import Role as PrincipalRole
 from suara_kit.identity.dev import DevIdentityProvider
-from suara_kit.journal import InMemoryJournal
-from suara_kit.publishing import InMemoryEventPublisher
-from suara_kit.relay import publish_on_append
 from suara_kit.settings import Env
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -364,7 +362,7 @@ def test_ack_by_tracking_number_sends_the_id_the_version_read_and_a_new_key(case
     assert out == [
         "acknowledged KDR-ROAD1-AAAAA: status acknowledged, version 4",
         "  recorded: Lifecycle.Acknowledge",
-        f"  key: {key}  (to retry safely, run the same command with --key {key})",
+        f"  key: {key}  (the same command with this --key is never recorded twice)",
     ]
     assert call.metadata["authorization"].startswith("Bearer ")
 
@@ -601,67 +599,70 @@ def test_categories_from_a_missing_folder_names_the_file(tmp_path: Path, capsys)
 
 
 class Intake:
+    """Intake's TraceComplaint over a timeline the test fills: one submitted complaint, then lifecycle events."""
+
     def __init__(self) -> None:
-        self.publisher = InMemoryEventPublisher()
         self.timeline = InMemoryTimeline()
-        journal = InMemoryJournal()
-        self.wired = bootstrap.wire(
-            catalogue=load_catalogue(DATA_DIR),
-            journal=journal,
-            appended=publish_on_append(journal, self.publisher),
-            contacts=InMemoryContactStore(),
-            timeline=self.timeline,
-            clock=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
-        )
         self.address = ""
         self.sequence = 1
+        self.first = Event(
+            event_id=lc.derived_id("test", "submitted"),
+            complaint_id=lc.derived_id("test", "complaint"),
+            sequence=1,
+            occurred_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+            actor=EnvelopeActor(ActorKind.INTEGRATOR, "lapor-mbak-wali-112", "Lapor Mbak Wali 112"),
+            correlation_id=lc.derived_id("test", "request"),
+            causation_id="",
+            producer="suara-intake",
+            payload=ComplaintSubmitted(
+                tracking_number="KDR-TRACE-00001",
+                text="Jalan Merbabu berlubang besar.",
+                category="jalan_rusak",
+                kelurahan_code="35.71.03.1006",
+                kelurahan_name="Mrican",
+                kecamatan_name="Mojoroto",
+                source_channel=SourceChannel.PHONE_112,
+                anonymous=False,
+                has_reporter_contact=False,
+                idempotency_key="trace-1",
+            ),
+        )
+        self.timeline.apply(self.first, codec.encode(self.first))
 
-    def submitted(self) -> codec.Event:
-        return codec.decode(self.publisher.published[0].value)
+    def submitted(self) -> Event:
+        return self.first
 
     def record(self, change: lc.Event, display_name: str = "") -> None:
-        """Put a lifecycle event on the fake topic and project it into the timeline."""
+        """Project one lifecycle event into the timeline, as intake's projector does from the topic."""
         self.sequence += 1
-        first = self.submitted()
         event = codec.lifecycle_event(
             change,
             self.sequence,
-            correlation_id=first.correlation_id,
-            causation_id=first.event_id,
+            correlation_id=self.first.correlation_id,
+            causation_id=self.first.event_id,
             producer="suara-casework",
             display_name=display_name,
         )
-        self.publisher.publish(event.complaint_id, codec.encode(event))
         self.timeline.apply(event, codec.encode(event))
 
 
 @pytest.fixture
-def intake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Intake]:
-    monkeypatch.setenv("SUARA_TOKEN_FILE", str(tmp_path / "no-token"))
+def intake(provider: DevIdentityProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Intake]:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SUARA_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setenv("SUARA_IDENTITY_DIR", str(provider.state_dir))
     fakes = Intake()
-    running = start_server(
-        "127.0.0.1:0", [complaint_service(ComplaintServicer(fakes.wired.submit, fakes.wired.trace))], max_workers=2
-    )
+    servicer = ComplaintServicer(_no_submissions, functools.partial(trace_complaint, timeline=fakes.timeline))
+    interceptor = AuthInterceptor(IdentitySettings.from_env(Env(provider.service_env())).verifier())
+    running = start_server("127.0.0.1:0", [complaint_service(servicer)], max_workers=2, interceptors=[interceptor])
     fakes.address = f"127.0.0.1:{running.port}"
-    main(
-        [
-            "--intake",
-            fakes.address,
-            "submit",
-            "--category",
-            "jalan_rusak",
-            "--kelurahan",
-            "Mrican",
-            "--key",
-            "trace-1",
-            "--text",
-            "Jalan Merbabu berlubang besar.",
-        ]
-    )
-    for published in fakes.publisher.published:
-        fakes.timeline.apply(codec.decode(published.value), published.value)
+    assert main(["login", "coordinator-diskominfo"]) == 0
     yield fakes
     running.stop(grace_seconds=0)
+
+
+def _no_submissions(*_: Any) -> Any:
+    raise AssertionError("these tests submit nothing")
 
 
 OFFICER = Actor("sub-agus", Role.OPD_OFFICER, "DPUPR")
