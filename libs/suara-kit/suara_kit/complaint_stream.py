@@ -17,6 +17,7 @@ The translation is pure and deterministic, so folding a stream gives the same st
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from suara_complaint import events as lc
 from suara_complaint.actors import Actor as LifecycleActor
@@ -98,7 +99,11 @@ def dispatched_by_router(routed: ComplaintRouted) -> bool:
 
 
 def fold_stream(stream: Sequence[Event], policy: Policy) -> ComplaintState | None:
-    return fold(lifecycle_events(stream, policy))
+    """The complaint's state. Its version is the stream's length (the journal position of its last event), also
+    when an old-vocabulary event had no lifecycle counterpart (a ComplaintRouted to the coordinator's desk): the
+    version is what callers send as expected_version and what the next event's sequence follows."""
+    state = fold(lifecycle_events(stream, policy))
+    return None if state is None else replace(state, version=len(stream))
 
 
 def _actor(event: Event) -> LifecycleActor:

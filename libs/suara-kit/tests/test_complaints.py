@@ -122,3 +122,26 @@ def test_an_unknown_complaint_is_not_found(store) -> None:
         store.execute(acknowledge(str(uuid.uuid4())))
 
     assert refused.value.refusal.kind is RefusalKind.NOT_FOUND
+
+
+def test_a_complaint_on_the_coordinators_desk_takes_commands_at_the_next_journal_position(journal) -> None:
+    from dataclasses import replace as changed
+
+    from test_complaint_stream import ROUTED
+    from test_complaint_stream import stream as skeleton_stream
+
+    events = skeleton_stream(changed(ROUTED, opd_code="DISKOMINFO", needs_coordinator=True))
+    for event in events:
+        journal.append(
+            StoredEvent(event.event_id, event.complaint_id, event.sequence, event.event_type, codec.encode(event))
+        )
+    store = ComplaintStore(journal, Policy(), CALENDAR, producer="suara-test", clock=lambda: NOW)
+    coordinator = Actor("rina.diskominfo", Role.COORDINATOR)
+    dispatch = c.Dispatch(
+        complaint_id=events[0].complaint_id, actor=coordinator, idempotency_key="d-1", expected_version=3, opd="DPUPR"
+    )
+
+    outcome = store.execute(dispatch)
+
+    assert (outcome.version, outcome.status) == (4, Status.DISPATCHED)
+    assert journal.stream(events[0].complaint_id)[-1].sequence == 4
