@@ -22,7 +22,6 @@ from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event, SourceC
 from suara_kit.lifecycle_codec import COMMON_FIELDS
 
 WIB = timezone(timedelta(hours=7), "WIB")
-CLIENT_METADATA = (("suara-client-id", "suara-cli"),)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "categories":
             return categories.run(args)
         return audit.run(args)
+    except login.LoginRequired as error:
+        print(f"suara: {error}", file=sys.stderr)
+        return 1
     except grpc.RpcError as error:
         print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)
         advice = login.explain(error)
@@ -103,7 +105,7 @@ def _submit(args: argparse.Namespace) -> int:
     )
     with grpc.insecure_channel(args.intake) as channel:
         response = complaints_pb2_grpc.ComplaintServiceStub(channel).SubmitComplaint(
-            request, metadata=CLIENT_METADATA, timeout=30
+            request, metadata=login.bearer_metadata(), timeout=30
         )
     print(f"complaint_id:    {response.complaint_id}")
     print(f"tracking_number: {response.tracking_number}")
@@ -113,7 +115,7 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    metadata = _trace_metadata()
+    metadata = login.bearer_metadata()
     with grpc.insecure_channel(args.intake) as channel:
         stub = complaints_pb2_grpc.ComplaintServiceStub(channel)
         request = complaints_pb2.TraceComplaintRequest(reference=args.reference)
@@ -125,14 +127,6 @@ def _trace(args: argparse.Namespace) -> int:
             return 0
         request = complaints_pb2.TraceComplaintRequest(reference=response.complaint_id)
         return _follow(lambda: stub.TraceComplaint(request, metadata=metadata, timeout=30).events, last, args.every)
-
-
-def _trace_metadata() -> tuple[tuple[str, str], ...]:
-    """The stored token when there is one (intake may ask who is tracing), else the client id alone."""
-    try:
-        return login.bearer_metadata(CLIENT_METADATA)
-    except login.LoginRequired:
-        return CLIENT_METADATA
 
 
 # How `suara trace --follow` waits between looks (a module attribute so a test can stop the loop).

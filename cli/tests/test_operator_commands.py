@@ -18,6 +18,8 @@ from suara_intake.domain.model import TRACKING_PATTERN
 from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_service
 from suara_kit import codec
 from suara_kit.grpc_server import start_server
+from suara_kit.identity import AuthInterceptor, JwksFileKeys, TokenVerifier
+from suara_kit.identity.dev import DevIdentityProvider
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
 from suara_kit.relay import publish_on_append
@@ -46,13 +48,27 @@ class Intake:
             self.timeline.apply(codec.decode(published.value), published.value)
 
 
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> DevIdentityProvider:
+    return DevIdentityProvider.ensure(tmp_path_factory.mktemp("idp"), DATA_DIR / "demo-users.toml")
+
+
 @pytest.fixture
-def intake() -> Iterator[Intake]:
+def intake(provider: DevIdentityProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Intake]:
+    """Intake behind the real AuthInterceptor; the CLI logged in as the 112 call centre's integrator."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SUARA_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setenv("SUARA_IDENTITY_DIR", str(provider.state_dir))
+    verifier = TokenVerifier(JwksFileKeys(provider.jwks_file), issuer=provider.issuer, audience=provider.audience)
     fakes = Intake()
     running = start_server(
-        "127.0.0.1:0", [complaint_service(ComplaintServicer(fakes.wired.submit, fakes.wired.trace))], max_workers=2
+        "127.0.0.1:0",
+        [complaint_service(ComplaintServicer(fakes.wired.submit, fakes.wired.trace))],
+        max_workers=2,
+        interceptors=[AuthInterceptor(verifier)],
     )
     fakes.address = f"127.0.0.1:{running.port}"
+    assert main(["login", "integrator-112"]) == 0
     yield fakes
     running.stop(grace_seconds=0)
 
@@ -82,7 +98,7 @@ def test_submit_prints_the_complaint_id_and_tracking_number(intake, capsys) -> N
     tracking = re.search(r"tracking_number: (\S+)", out).group(1)
     assert TRACKING_PATTERN.match(tracking)
     assert tracking == event.payload.tracking_number
-    assert (event.actor.id, event.payload.source_channel.value) == ("suara-cli", "walk_in")
+    assert (event.actor.id, event.payload.source_channel.value) == ("lapor-mbak-wali-112", "walk_in")
     assert intake.contacts.get(event.complaint_id).phone == "0812 3456 7890"
     assert "used before" not in out
 
@@ -209,3 +225,14 @@ def test_trace_shows_the_models_reason_and_flags_under_the_routing(intake, capsy
         "    OUTSIDE authority PLN | on the coordinator's desk (DISKOMINFO)"
         " | possible duplicate of KDR-T86J8-KRKAG (similarity 0.93)"
     )
+
+
+def test_submitting_without_logging_in_says_how_to_log_in(intake, capsys) -> None:
+    main(["logout"])
+    capsys.readouterr()
+
+    code = main(["--intake", intake.address, *SUBMIT])
+
+    assert code == 1
+    assert "suara login" in capsys.readouterr().err
+    assert intake.publisher.published == []
