@@ -325,21 +325,22 @@ def test_a_known_payload_under_an_unknown_name_is_undecodable_not_too_new() -> N
 def test_an_upcaster_may_read_an_old_type_as_its_successor(monkeypatch, event_factory, routed_payload) -> None:
     """The shape docs/lifecycle/events.md foresees for ComplaintRouted -> ComplaintDispatched, with a stand-in."""
     old = envelope_of(event_factory(routed_payload, sequence=2))
-    old.event_type, old.schema_version = "Lifecycle.ComplaintArchived", 0
 
-    def routed_v0_to_archived(envelope: pb.EventEnvelope) -> pb.EventEnvelope:
+    def routed_v1_as_archived(envelope: pb.EventEnvelope) -> pb.EventEnvelope:
         upgraded = pb.EventEnvelope()
         upgraded.CopyFrom(envelope)
-        upgraded.schema_version = 1
+        upgraded.event_type, upgraded.schema_version = "Lifecycle.ComplaintArchived", 1
         upgraded.actor.role = pb.ACTOR_ROLE_SYSTEM
         upgraded.lifecycle_complaint_archived.reason = envelope.complaint_routed.reason
         return upgraded
 
-    entry: EventCodec[Any, Any] = REGISTRY.by_name["Lifecycle.ComplaintArchived"]
-    monkeypatch.setitem(REGISTRY.by_name, entry.name, replace(entry, upcasters={0: routed_v0_to_archived}))
+    entry: EventCodec[Any, Any] = REGISTRY.by_name["ComplaintRouted"]
+    upcasting = replace(entry, schema_version=2, upcasters={1: routed_v1_as_archived})
+    monkeypatch.setitem(REGISTRY.by_name, entry.name, upcasting)
 
     decoded = codec.decode(old.SerializeToString())
 
     assert isinstance(decoded.payload, ev.ComplaintArchived)
+    assert decoded.event_type == "Lifecycle.ComplaintArchived"
     assert decoded.payload.reason == routed_payload.reason
     assert decoded.payload.actor.subject == "wa-gateway"

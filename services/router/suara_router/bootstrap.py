@@ -76,7 +76,7 @@ def run(settings: RouterSettings) -> None:
         )
         return functools.partial(handlers.handle_event, deps=deps)
 
-    add_router_agent(app, events, dead_letters, make_handler)
+    add_router_agent(app, events, dead_letters, make_handler, report=health.report)
 
     @app.task  # type: ignore[untyped-decorator]  # faust publishes no type information
     async def started() -> None:
