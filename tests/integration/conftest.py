@@ -19,7 +19,7 @@ from typing import Any
 
 import grpc
 import pytest
-from harness import ADDRESSES, INFRA, PORTS, REPO, STACK, STATE, Infra, Stack, docker_available
+from harness import ADDRESSES, IDENTITY, INFRA, PORTS, REPO, STACK, STATE, Infra, Stack, authenticated, docker_available
 from pymongo import MongoClient
 
 from suara.v1 import complaints_pb2_grpc
@@ -71,6 +71,8 @@ def stack(infra: Infra) -> Iterator[Stack]:
         "SUARA_ROUTER_HEALTH_LISTEN": ADDRESSES["router"],
         "SUARA_NOTIFIER_HEALTH_LISTEN": ADDRESSES["notifier"],
         "SUARA_AUDIT_LISTEN": ADDRESSES["audit"],
+        "SUARA_CASEWORK_LISTEN": ADDRESSES["casework"],
+        "SUARA_DEADLINE_CLOCK_SECONDS": "1",
         "SUARA_AUDIT_CHECKPOINT_INTERVAL_S": "1",
         "SUARA_AUDIT_LEASE_TTL_S": "6",
         "SUARA_LOG_LEVEL": "INFO",
@@ -87,5 +89,21 @@ def stack(infra: Infra) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def complaints(stack: Stack) -> Iterator[complaints_pb2_grpc.ComplaintServiceStub]:
+    """Intake, called as the 112 call centre's integrator (a demo user of the stack's identity provider)."""
     with grpc.insecure_channel(ADDRESSES["intake"]) as channel:
-        yield complaints_pb2_grpc.ComplaintServiceStub(channel)
+        yield complaints_pb2_grpc.ComplaintServiceStub(authenticated(channel))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cli_login(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The in-process `suara` CLI, logged in as the coordinator (who may trace every complaint), with its token in
+    a file of its own; once the stack has made its identity provider."""
+    saved = {name: os.environ.get(name) for name in ("SUARA_TOKEN_FILE", "SUARA_IDENTITY_DIR")}
+    os.environ["SUARA_TOKEN_FILE"] = str(tmp_path_factory.mktemp("cli") / "token")
+    os.environ["SUARA_IDENTITY_DIR"] = str(IDENTITY)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

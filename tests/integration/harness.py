@@ -17,6 +17,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc
+from suara_kit.identity.dev import DevIdentityProvider
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "deploy/local/bin/suara-infra"
@@ -36,7 +37,42 @@ ADDRESSES = {
     "router": "127.0.0.1:19052",
     "notifier": "127.0.0.1:19053",
     "audit": "127.0.0.1:19054",
+    "casework": "127.0.0.1:19055",
 }
+# The development identity provider suara-stack sets up for the test stack (demo users' tokens).
+IDENTITY = STATE / "identity"
+
+
+def token(username: str) -> str:
+    return DevIdentityProvider.open(IDENTITY).mint(username)
+
+
+class Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    """Sends `authorization: Bearer <token>` with every call, as integrators and the CLI do."""
+
+    def __init__(self, bearer_token: str) -> None:
+        self._metadata = ("authorization", f"Bearer {bearer_token}")
+
+    def _with_token(self, details: Any) -> Any:
+        return details._replace(metadata=[*(details.metadata or ()), self._metadata])
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_token(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_token(details), request)
+
+
+def log_in(username: str) -> None:
+    """`suara login USERNAME` for the in-process CLI (its token file is the session's, see conftest.cli_login)."""
+    from suara_cli.main import main as suara
+
+    assert suara(["login", username]) == 0
+
+
+def authenticated(channel: grpc.Channel, username: str = "integrator-112") -> grpc.Channel:
+    """The channel, as demo user `username` (default: the 112 call centre's integrator)."""
+    return grpc.intercept_channel(channel, Bearer(token(username)))
 
 
 def wait_until(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.25) -> T:
@@ -165,7 +201,7 @@ def submit(
         source_channel=fields.pop("source_channel", 2),  # WhatsApp
         **fields,
     )
-    return stub.SubmitComplaint(request, metadata=(("suara-client-id", "integration-test"),), timeout=30)
+    return stub.SubmitComplaint(request, timeout=30)  # the stub's channel carries the integrator's token
 
 
 def trace_types(stub: complaints_pb2_grpc.ComplaintServiceStub, reference: str) -> list[str]:

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness import ADDRESSES, REPO, Stack
+from harness import ADDRESSES, REPO, Stack, token
 
 pytestmark = pytest.mark.integration
 GRPCURL = REPO / ".cache/bin/grpcurl"
@@ -47,9 +47,35 @@ def test_grpcurl_submits_a_complaint_without_proto_files(stack: Stack) -> None:
         "kelurahan": "Sukorame",
         "sourceChannel": "SOURCE_CHANNEL_PHONE_112",
     }
+    bearer = f"authorization: Bearer {token('integrator-112')}"
     reply = json.loads(
-        grpcurl("-d", json.dumps(request), ADDRESSES["intake"], "suara.v1.ComplaintService/SubmitComplaint")
+        grpcurl(
+            "-H", bearer, "-d", json.dumps(request), ADDRESSES["intake"], "suara.v1.ComplaintService/SubmitComplaint"
+        )
     )
     # grpcurl prints the .proto field names
     assert uuid.UUID(reply["complaint_id"])
     assert reply["tracking_number"].startswith("KDR-")
+
+
+SUBMIT_METHOD = "suara.v1.ComplaintService/SubmitComplaint"
+
+
+def test_grpcurl_without_a_token_is_unauthenticated(stack: Stack) -> None:
+    request = {"idempotencyKey": f"grpcurl-{uuid.uuid4()}", "text": "x", "sourceChannel": "SOURCE_CHANNEL_WALK_IN"}
+    result = subprocess.run(
+        [
+            str(GRPCURL),
+            "-plaintext",
+            "-d",
+            json.dumps(request),
+            ADDRESSES["intake"],
+            "suara.v1.ComplaintService/SubmitComplaint",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode != 0
+    assert "Unauthenticated" in result.stdout + result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from harness import ADDRESSES, REPO, Stack, audit_settled, audit_vkey, submit, trace_types, wait_until
+from harness import ADDRESSES, REPO, Stack, audit_settled, audit_vkey, log_in, submit, trace_types, wait_until
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc, events_pb2
 from suara_cli.main import main as suara
@@ -106,6 +106,7 @@ def test_trace_by_tracking_number_shows_routing_reason_and_recipient(
     receipt = submit(complaints, "Lampu PJU di Jl. Sersan Suharmaji mati sudah seminggu, gelap.", "pju", "Manisrenggo")
     wait_until(lambda: trace_types(complaints, receipt.tracking_number) == FLOW, 60, "the complaint to be notified")
     capsys.readouterr()
+    log_in("coordinator-diskominfo")
     assert suara(["--intake", ADDRESSES["intake"], "trace", receipt.tracking_number]) == 0
     printed = capsys.readouterr().out
     assert "ComplaintRouted" in printed and "DISHUB" in printed and "R-" in printed

@@ -29,7 +29,6 @@ CALL_DEADLINE = 5.0
 # As long as issue 5's acceptance stops the broker for: well past every consumer's session timeout, and as long as
 # the router waits for a publish before trying it again.
 BROKER_OUTAGE_SECONDS = 60
-CLIENT = (("suara-client-id", "integration-test"),)
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +72,7 @@ def run_load(stub: complaints_pb2_grpc.ComplaintServiceStub, per_second: float) 
             key = f"it-outage-{uuid.uuid4()}"
             started = time.monotonic()
             try:
-                receipt = stub.SubmitComplaint(request(key), metadata=CLIENT, timeout=CALL_DEADLINE)
+                receipt = stub.SubmitComplaint(request(key), timeout=CALL_DEADLINE)
                 load.acknowledged[key] = receipt.complaint_id
                 load.answers["OK"] += 1
             except grpc.RpcError as error:
@@ -126,7 +125,7 @@ def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStu
         deadline = time.monotonic() + 60
         while True:
             try:
-                receipt = stub.SubmitComplaint(request(key), metadata=CLIENT, timeout=30)
+                receipt = stub.SubmitComplaint(request(key), timeout=30)
                 break
             except grpc.RpcError as error:
                 assert error.code() is grpc.StatusCode.UNAVAILABLE

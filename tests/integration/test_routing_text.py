@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 import pytest
-from harness import ADDRESSES, Infra, Stack, submit, wait_until
+from harness import ADDRESSES, Infra, Stack, log_in, submit, wait_until
 from pymongo import MongoClient
 from recent_complaints_contract import RecentComplaintsContract
 
@@ -129,6 +129,7 @@ def test_a_clear_complaint_without_category_is_dispatched_and_a_near_copy_flagge
     assert f"possible duplicate of {first.tracking_number}" in mail.body
 
     capsys.readouterr()
+    log_in("coordinator-diskominfo")
     assert suara(["--intake", ADDRESSES["intake"], "trace", copy.tracking_number]) == 0
     printed = capsys.readouterr().out
     assert "(proposed), confidence" in printed and "top-3 jalan_rusak>DPUPR" in printed

@@ -18,7 +18,7 @@ from .processes import InfraError, PidFile, spawn
 from .settings import InfraSettings, seconds
 from .supervisor import Status, Supervisor
 
-SERVICES = ("mailsink", "audit", "intake", "router", "notifier")  # start order; stopped in reverse
+SERVICES = ("mailsink", "audit", "intake", "router", "notifier", "casework")  # start order; stopped in reverse
 
 
 def service_environment(settings: InfraSettings, environ: Mapping[str, str]) -> dict[str, str]:
@@ -35,6 +35,8 @@ def service_environment(settings: InfraSettings, environ: Mapping[str, str]) -> 
     env.setdefault("SUARA_ROUTER_HEALTH_LISTEN", "127.0.0.1:15052")
     env.setdefault("SUARA_NOTIFIER_HEALTH_LISTEN", "127.0.0.1:15053")
     env.setdefault("SUARA_AUDIT_LISTEN", "127.0.0.1:15054")
+    env.setdefault("SUARA_CASEWORK_LISTEN", "127.0.0.1:15055")
+    env.setdefault("SUARA_IDENTITY_DIR", str(settings.state_dir / "identity"))
     env.setdefault("SUARA_ROUTER_DATA_DIR", str(settings.state_dir / "router"))
     # The audit log's signing key: a development key made on first start (production names its own file or KMS).
     env.setdefault("SUARA_AUDIT_SIGNING_KEY_FILE", str(settings.state_dir / "keys/audit.key"))
@@ -129,6 +131,7 @@ class Stack:
             "router": "SUARA_ROUTER_HEALTH_LISTEN",
             "notifier": "SUARA_NOTIFIER_HEALTH_LISTEN",
             "audit": "SUARA_AUDIT_LISTEN",
+            "casework": "SUARA_CASEWORK_LISTEN",
         }[name]
         address = env[listen]
         return Service(name, command, self.settings, env, address, lambda: grpc_serving(address))
@@ -154,12 +157,25 @@ class Stack:
             raise InfraError(f"could not make the audit signing key {self.key_file}: {result.stderr.strip()}")
         self.say(f"audit: created a development signing key {self.key_file}")
 
+    def ensure_identity(self) -> None:
+        """Unless settings name a real identity provider (SUARA_IDENTITY_ISSUER), make the development one: a signing
+        key made once under SUARA_IDENTITY_DIR and the demo users, whose tokens `suara login USER` mints; every
+        service gets its issuer, audience and key set."""
+        if "SUARA_IDENTITY_ISSUER" in self.env:
+            return
+        from suara_kit.identity.dev import DevIdentityProvider  # the project's venv runs this module
+
+        users = Path(self.env["SUARA_CATALOGUE_DIR"]) / "demo-users.toml"
+        provider = DevIdentityProvider.ensure(Path(self.env["SUARA_IDENTITY_DIR"]), users)
+        self.env.update(provider.service_env())
+
     def start(self, target: str = "all") -> None:
         services = self.select(target)
         if target == "all" and not self.external_infra:
             Infra(self.settings, self.say).start()
         if any(s.name == "audit" for s in services):
             self.ensure_audit_key()
+        self.ensure_identity()
         self.supervisor.start(services)
 
     def stop(self, target: str = "all") -> None:
@@ -176,4 +192,5 @@ class Stack:
 
     def environment(self) -> dict[str, str]:
         """The settings the services get (SUARA_* only)."""
+        self.ensure_identity()
         return {k: v for k, v in sorted(self.env.items()) if k.startswith("SUARA_") and k != "SUARA_EXTERNAL_INFRA"}

@@ -150,7 +150,7 @@ def test_a_stale_version_is_aborted_naming_the_current_one(as_user, journal) -> 
     error = as_user("officer-dpupr").refused("Acknowledge", complaint_id, 1)
 
     assert error.code() is grpc.StatusCode.ABORTED
-    assert "current version 2" in error.details()
+    assert "at version 2, not 1" in error.details()
 
 
 def test_an_officer_of_another_opd_is_permission_denied_naming_role_and_scope(as_user, journal) -> None:

@@ -67,7 +67,7 @@ def answered(rpc: Rpc) -> Rpc:
 def refusal_message(refused: Refused) -> str:
     r = refused.refusal
     if r.kind is RefusalKind.STALE_VERSION:
-        return f"{r.message} (current version {r.version}; read it again and retry)"
+        return r.message if f"version {r.version}" in r.message else f"{r.message} (current version {r.version})"
     if r.kind is RefusalKind.ILLEGAL_TRANSITION:
         return f"{r.message} (status {r.status}, rule {r.rule})"
     if r.kind is RefusalKind.OUT_OF_SCOPE:
