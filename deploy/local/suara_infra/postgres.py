@@ -85,10 +85,15 @@ def ensure_readable_tree(root: Path) -> None:
     """Let other users read (and run) the wheel's files: pip installs them readable, but not everywhere."""
     for directory, _, files in os.walk(root):
         here = Path(directory)
-        here.chmod(here.stat().st_mode | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+        _add_mode(here, stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
         for name in files:
-            file = here / name
-            file.chmod(file.stat().st_mode | stat.S_IRGRP | stat.S_IROTH)
+            _add_mode(here / name, stat.S_IRGRP | stat.S_IROTH)
+
+
+def _add_mode(path: Path, bits: int) -> None:
+    mode = path.stat().st_mode
+    if mode | bits != mode:
+        path.chmod(mode | bits)
 
 
 class Postgres(Component):
