@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pymongo import MongoClient
 
-from suara_casework.adapters.deadline_index import MongoDeadlineIndex, load_rules
+from suara_casework.adapters.deadline_index import MongoDeadlineIndex
 from suara_casework.adapters.views import MongoComplaintViews
 from suara_casework.entrypoints.clock import DEADLINE_INDEX_COLLECTION, DEADLINES_GROUP
 from suara_casework.entrypoints.projector import VIEWS_COLLECTIONS, VIEWS_GROUP
+from suara_complaint import load_rules
 from suara_intake.adapters.timeline import MongoTimeline
 from suara_intake.bootstrap import TIMELINE_GROUP
 from suara_kit.mongo import MongoDatabase

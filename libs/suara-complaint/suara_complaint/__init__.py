@@ -20,6 +20,7 @@ from suara_complaint.policy import (
     ResolutionKind,
     Stage,
     load_policy,
+    load_rules,
     policy_from_sla_table,
 )
 from suara_complaint.state import ComplaintState, Deadline, EvolveError, evolve, fold
@@ -63,6 +64,7 @@ __all__ = [
     "fold",
     "load_calendar",
     "load_policy",
+    "load_rules",
     "next_firing_at",
     "policy_from_sla_table",
 ]

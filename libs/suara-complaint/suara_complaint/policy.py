@@ -219,3 +219,11 @@ def load_policy(categories_toml: Path) -> Policy:
         return policy_from_sla_table(catalogue.get("sla", {}), hand_back_cap_by_category=caps)
     except ValueError as error:
         raise ValueError(f"{categories_toml}: {error}") from None
+
+
+def load_rules(catalogue_dir: Path, calendar_dir: Path) -> tuple[Policy, WorkingCalendar]:
+    """The deadline rules every writer and read model of a deployment decides with: the catalogue's categories.toml
+    ([sla], hand-back caps) and the holiday files. The same files give the same due times everywhere."""
+    from suara_complaint.calendar import load_calendar
+
+    return load_policy(catalogue_dir / "categories.toml"), load_calendar(calendar_dir)

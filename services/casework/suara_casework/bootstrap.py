@@ -16,7 +16,7 @@ from suara_casework.entrypoints.grpc_api import CommandRpcs, casework_service
 from suara_casework.entrypoints.projector import VIEWS_GROUP, views_projector
 from suara_casework.entrypoints.queries import QueryRpcs
 from suara_casework.settings import CaseworkSettings
-from suara_complaint import load_calendar, load_policy
+from suara_complaint import load_rules
 from suara_kit import mongo
 from suara_kit.complaints import ComplaintStore
 from suara_kit.grpc_server import start_server
@@ -43,8 +43,7 @@ class CaseworkServicer(CommandRpcs, QueryRpcs):
 
 def run(settings: CaseworkSettings) -> None:
     common = settings.common
-    policy = load_policy(settings.catalogue_dir / "categories.toml")
-    calendar = load_calendar(settings.calendar_dir)
+    policy, calendar = load_rules(settings.catalogue_dir, settings.calendar_dir)
     ensure_topics(common.kafka_bootstrap, suara_topics(common))
     database = mongo.connect(common.mongo_url, common.mongo_database, PRODUCER)
     journal = MongoJournal(database)

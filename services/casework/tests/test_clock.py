@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from suara_casework.adapters.deadline_index import InMemoryDeadlineIndex, load_rules
+from suara_casework.adapters.deadline_index import InMemoryDeadlineIndex
 from suara_casework.entrypoints.clock import DeadlineClock, deadline_projector
-from suara_complaint import WIB, Actor, Policy, Priority, Role, Status, WorkingCalendar, load_calendar
+from suara_complaint import WIB, Actor, Policy, Priority, Role, Status, WorkingCalendar, load_calendar, load_rules
 from suara_complaint import commands as c
 from suara_complaint import events as lc
 from suara_kit import codec

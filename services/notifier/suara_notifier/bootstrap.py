@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
 
+from suara_complaint import load_rules
 from suara_kit import codec, mongo
 from suara_kit.complaints import ComplaintStore
 from suara_kit.grpc_server import start_server
@@ -25,7 +26,6 @@ from suara_kit.service_main import make_relay, serve_until_shutdown, watch_infra
 from suara_notifier import handlers
 from suara_notifier.adapters.channels import SmtpChannel
 from suara_notifier.adapters.directory_file import load_directory
-from suara_notifier.adapters.rules_files import load_rules
 from suara_notifier.adapters.stores import MongoComplaintBook, MongoDeliveryLog
 from suara_notifier.settings import NotifierSettings
 

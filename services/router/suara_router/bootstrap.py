@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import faust
 
-from suara_complaint import load_calendar, load_policy
+from suara_complaint import load_rules
 from suara_kit import mongo
 from suara_kit.complaints import ComplaintStore
 from suara_kit.events import Event
@@ -56,8 +56,7 @@ def run(settings: RouterSettings) -> None:
     recorder = EventRecorder(journal, relay.nudge)
     complaints = ComplaintStore(
         journal,
-        load_policy(settings.catalogue_dir / "categories.toml"),
-        load_calendar(settings.calendar_dir),
+        *load_rules(settings.catalogue_dir, settings.calendar_dir),
         producer=handlers.PRODUCER,
         appended=relay.nudge,
     )

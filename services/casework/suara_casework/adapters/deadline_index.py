@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bson.binary import Binary
@@ -31,8 +29,6 @@ from suara_complaint import (
     Policy,
     Stage,
     WorkingCalendar,
-    load_calendar,
-    policy_from_sla_table,
 )
 from suara_complaint import deadlines as schedule
 from suara_kit import codec
@@ -228,14 +224,3 @@ def _entry(document: Mapping[str, Any]) -> IndexedComplaint:
             for d in document.get("deadlines", [])
         ),
     )
-
-
-def load_rules(catalogue_dir: Path, calendar_dir: Path) -> tuple[Policy, WorkingCalendar]:
-    """The deadline rules from the catalogue's [sla] table (categories.toml) and the holiday files: what the index,
-    the clock and every ComplaintStore of a deployment must share (the same files give the same deadlines)."""
-    path = catalogue_dir / "categories.toml"
-    with open(path, "rb") as f:
-        sla = tomllib.load(f).get("sla")
-    if not isinstance(sla, dict):
-        raise ValueError(f"{path}: no [sla] table")
-    return policy_from_sla_table(sla), load_calendar(calendar_dir)
