@@ -18,6 +18,7 @@ from suara_casework.entrypoints.queries import QueryRpcs
 from suara_casework.settings import CaseworkSettings
 from suara_complaint import load_rules
 from suara_kit import mongo
+from suara_kit.clock import service_clock
 from suara_kit.complaints import ComplaintStore
 from suara_kit.grpc_server import start_server
 from suara_kit.identity import authenticating
@@ -50,7 +51,8 @@ def run(settings: CaseworkSettings) -> None:
     journal.ensure_indexes()
     producer = make_producer(common.kafka_bootstrap, PRODUCER)
     relay = make_relay(database, producer, common, PRODUCER)
-    store = ComplaintStore(journal, policy, calendar, producer=PRODUCER, appended=relay.nudge)
+    now = service_clock(settings.test_clock, database, PRODUCER)  # the system clock unless a test says otherwise
+    store = ComplaintStore(journal, policy, calendar, producer=PRODUCER, appended=relay.nudge, clock=now)
     views = MongoComplaintViews(database, policy, calendar)
     views.ensure_indexes()
     views_loop = ConsumerLoop(
@@ -61,7 +63,7 @@ def run(settings: CaseworkSettings) -> None:
     clock = build_clock(database, store, common, producer, interval_seconds=settings.clock_interval_seconds)
     server = start_server(
         settings.listen,
-        [casework_service(CaseworkServicer(store, views))],
+        [casework_service(CaseworkServicer(store, views, now))],
         interceptors=[authenticating(settings.identity)],
     )
     relay.report_to(server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from suara_kit import clock
 from suara_kit.identity import IdentitySettings
 from suara_kit.settings import CommonSettings, Env
 
@@ -17,6 +18,7 @@ class CaseworkSettings:
     catalogue_dir: Path  # categories.toml: the [sla] budgets
     calendar_dir: Path  # id-holidays-YYYY.toml: the working-day calendar
     clock_interval_seconds: float
+    test_clock: str = "off"  # SUARA_TEST_CLOCK: "store" only in simulations and tests (suara_kit.clock)
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> CaseworkSettings:
@@ -29,4 +31,5 @@ class CaseworkSettings:
             catalogue_dir=catalogue,
             calendar_dir=Path(env.text("SUARA_CALENDAR_DIR", str(catalogue.parent / "calendar"))),
             clock_interval_seconds=float(env.integer("SUARA_DEADLINE_CLOCK_SECONDS", 5, minimum=1)),
+            test_clock=clock.mode_from_env(env),
         )

@@ -12,6 +12,7 @@ import faust
 
 from suara_complaint import load_rules
 from suara_kit import mongo
+from suara_kit.clock import service_clock
 from suara_kit.complaints import ComplaintStore
 from suara_kit.events import Event
 from suara_kit.grpc_server import start_server
@@ -59,6 +60,8 @@ def run(settings: RouterSettings) -> None:
         *load_rules(settings.catalogue_dir, settings.calendar_dir),
         producer=handlers.PRODUCER,
         appended=relay.nudge,
+        # Re-dispatch decides on this clock (a test clock only when settings say so); routing keeps real time.
+        clock=service_clock(settings.test_clock, database, "suara-router"),
     )
 
     def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Recorded | None]:

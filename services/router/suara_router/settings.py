@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from suara_kit import clock
 from suara_kit.settings import CommonSettings, Env
 
 
@@ -17,6 +18,7 @@ class RouterSettings:
     calendar_dir: Path  # id-holidays-YYYY.toml: the working-day calendar re-dispatch deadlines count on
     # Faust keeps small local state files (its table and offset bookkeeping) here.
     data_dir: Path
+    test_clock: str = "off"  # SUARA_TEST_CLOCK: "store" only in simulations and tests (suara_kit.clock)
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> RouterSettings:
@@ -28,4 +30,5 @@ class RouterSettings:
             catalogue_dir=catalogue,
             calendar_dir=Path(env.text("SUARA_CALENDAR_DIR", str(catalogue.parent / "calendar"))),
             data_dir=Path(env.text("SUARA_ROUTER_DATA_DIR", str(Path(tempfile.gettempdir()) / "suara-router"))),
+            test_clock=clock.mode_from_env(env),
         )
