@@ -89,20 +89,22 @@ def test_a_state_dir_too_deep_for_a_unix_socket_gets_a_short_socket_dir_of_its_o
     assert socket_dir_for(Path("/w/var/test"), 5432) == Path("/w/var/test/postgres/socket")
 
 
-def test_the_services_get_local_defaults_and_the_callers_settings_win() -> None:
-    stack = Stack(load(TEST_ENV), {**TEST_ENV, "SUARA_SMTP_PORT": "12025"}, lambda _: None)
-    env = stack.environment()
-    assert env["SUARA_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
-    assert env["SUARA_SMTP_PORT"] == "12025"
-    assert env["SUARA_INTAKE_LISTEN"] == "127.0.0.1:15051"
-    assert env["SUARA_MAILDIR"] == "/tmp/suara-cli-test/mail"
+def test_the_services_get_local_defaults_and_the_callers_settings_win(tmp_path: Path) -> None:
+    env = {**TEST_ENV, "SUARA_STATE_DIR": str(tmp_path), "SUARA_SMTP_PORT": "12025"}
+    stack = Stack(load(env), env, lambda _: None)
+    settings = stack.environment()
+    assert settings["SUARA_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
+    assert settings["SUARA_SMTP_PORT"] == "12025"
+    assert settings["SUARA_INTAKE_LISTEN"] == "127.0.0.1:15051"
+    assert settings["SUARA_MAILDIR"] == f"{tmp_path}/mail"
     assert not stack.external_infra
-    assert stack.services["mailsink"].command[-4:] == ["--port", "12025", "--maildir", "/tmp/suara-cli-test/mail"]
+    assert stack.services["mailsink"].command[-4:] == ["--port", "12025", "--maildir", f"{tmp_path}/mail"]
     assert stack.services["intake"].command[-1] == "serve"
 
 
-def test_naming_a_broker_or_store_means_no_local_infrastructure() -> None:
-    stack = Stack(load(TEST_ENV), {**TEST_ENV, "SUARA_MONGO_URL": "mongodb://db:27017/"}, lambda _: None)
+def test_naming_a_broker_or_store_means_no_local_infrastructure(tmp_path: Path) -> None:
+    env = {**TEST_ENV, "SUARA_STATE_DIR": str(tmp_path), "SUARA_MONGO_URL": "mongodb://db:27017/"}
+    stack = Stack(load(env), env, lambda _: None)
     assert stack.external_infra
     assert stack.environment()["SUARA_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
 
