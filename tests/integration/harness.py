@@ -63,6 +63,14 @@ class Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor
         return continuation(self._with_token(details), request)
 
 
+def replay_check(stack: Stack) -> subprocess.CompletedProcess[str]:
+    """`suara replay --check` against the test stack: rebuild every read model from offset 0 and compare."""
+    env = stack.env
+    command = [str(REPO / ".venv/bin/suara"), "replay", "--check", "--kafka", env["SUARA_KAFKA_BOOTSTRAP"]]
+    command += ["--mongo", env["SUARA_MONGO_URL"], "--database", env["SUARA_MONGO_DB"], "--topic", stack.events_topic]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
 def log_in(username: str) -> None:
     """`suara login USERNAME` for the in-process CLI (its token file is the session's, see conftest.cli_login)."""
     from suara_cli.main import main as suara

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from harness import ADDRESSES, INFRA, Stack, submit, trace_types, wait_until
+from harness import ADDRESSES, INFRA, Stack, replay_check, submit, trace_types, wait_until
 
 from suara.v1 import complaints_pb2, complaints_pb2_grpc
 
@@ -172,6 +172,8 @@ def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStu
     stack.quiesce()
     assert max(audited().values()) == 1, "no event audited twice"
     assert stack.database.journal_outbox.count_documents({}) == 0, "the relay published every appended event"
+    checked = replay_check(stack)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
     # Every consumer processes again: a fresh complaint goes all the way, quickly.
     fresh = submit(stub, "Lampu PJU di Jl. Dhoho mati lagi setelah diperbaiki.", "pju", "Kemasan")
