@@ -1,6 +1,7 @@
-"""`suara audit ...`: the auditors' commands. Export and receipts talk to the audit service over gRPC; `verify`
-is suara-verify's own check (this module imports nothing of the audit service, so an auditor needs only
-suara-verify to check what they were given)."""
+"""`suara audit ...`: the auditors' commands. Export, receipts and erasure talk to the audit service over gRPC with
+the stored token (`suara login auditor` first; erasure is the coordinator's); `verify` is suara-verify's own offline
+check and needs no token (this module imports nothing of the audit service, so an auditor needs only suara-verify to
+check what they were given)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import grpc
 
 from suara.v1 import audit_pb2, audit_pb2_grpc
+from suara_cli import login
 from suara_verify import checkpoint as checkpoints
 from suara_verify import cli as suara_verify
 from suara_verify.errors import VerificationError
@@ -35,20 +37,23 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     verify.add_argument("bundle", type=Path)
     verify.add_argument("--vkey", action="append", required=True, metavar="KEY", help="the log's verifier key")
     verify.add_argument("--trusted-checkpoint", type=Path, metavar="FILE")
-    erase = audit.add_parser("erase", help="erase a complaint's personal data from the log's disclosures")
+    erase = audit.add_parser(
+        "erase", help="erase a complaint's personal data from the log's disclosures (the coordinator's act)"
+    )
     erase.add_argument("complaint_id")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         return verify(args)
+    metadata = login.bearer_metadata()  # LoginRequired (main prints how to log in) before anything is written
     with grpc.insecure_channel(args.audit) as channel:
         stub = audit_pb2_grpc.AuditServiceStub(channel)
         if args.audit_command == "export":
-            return export(stub, args.out, args.since_checkpoint)
+            return export(stub, args.out, args.since_checkpoint, metadata)
         if args.audit_command == "receipt":
-            return receipt(stub, args.event_id, args.out)
-        return erase(stub, args.complaint_id)
+            return receipt(stub, args.event_id, args.out, metadata)
+        return erase(stub, args.complaint_id, metadata)
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -67,7 +72,10 @@ def checkpoint_size(path: Path) -> int:
         raise ValueError(f"{path} is not a readable checkpoint: {error}") from None
 
 
-def export(stub: audit_pb2_grpc.AuditServiceStub, out: Path, since: Path | None) -> int:
+Metadata = tuple[tuple[str, str], ...]
+
+
+def export(stub: audit_pb2_grpc.AuditServiceStub, out: Path, since: Path | None, metadata: Metadata) -> int:
     try:
         since_size = checkpoint_size(since) if since else 0
     except ValueError as error:
@@ -78,7 +86,8 @@ def export(stub: audit_pb2_grpc.AuditServiceStub, out: Path, since: Path | None)
         return EXIT_MALFORMED
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, int] = {}
-    for chunk in stub.ExportBundle(audit_pb2.ExportBundleRequest(since_tree_size=since_size), timeout=3600):
+    request = audit_pb2.ExportBundleRequest(since_tree_size=since_size)
+    for chunk in stub.ExportBundle(request, metadata=metadata, timeout=3600):
         path = _inside(out, chunk.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("ab") as f:
@@ -99,8 +108,8 @@ def _inside(folder: Path, relative: str) -> Path:
     return path
 
 
-def receipt(stub: audit_pb2_grpc.AuditServiceStub, event_id: str, out: Path | None) -> int:
-    answer = stub.GetReceipt(audit_pb2.GetReceiptRequest(event_id=event_id), timeout=30)
+def receipt(stub: audit_pb2_grpc.AuditServiceStub, event_id: str, out: Path | None, metadata: Metadata) -> int:
+    answer = stub.GetReceipt(audit_pb2.GetReceiptRequest(event_id=event_id), metadata=metadata, timeout=30)
     sys.stdout.write(answer.tlog_proof.decode("utf-8"))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -114,7 +123,8 @@ def receipt(stub: audit_pb2_grpc.AuditServiceStub, event_id: str, out: Path | No
     return 0
 
 
-def erase(stub: audit_pb2_grpc.AuditServiceStub, complaint_id: str) -> int:
-    answer = stub.EraseDisclosures(audit_pb2.EraseDisclosuresRequest(complaint_id=complaint_id), timeout=30)
+def erase(stub: audit_pb2_grpc.AuditServiceStub, complaint_id: str, metadata: Metadata) -> int:
+    request = audit_pb2.EraseDisclosuresRequest(complaint_id=complaint_id)
+    answer = stub.EraseDisclosures(request, metadata=metadata, timeout=30)
     print(f"erased {answer.erased} disclosures of complaint {complaint_id}; the log's leaves are unchanged")
     return 0

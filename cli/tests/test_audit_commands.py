@@ -1,14 +1,22 @@
-"""`suara audit export | receipt | verify | erase` against an in-process audit service."""
+"""`suara audit export | receipt | verify | erase` against an in-process audit service behind the AuthInterceptor,
+logged in as the demo auditor (erasure as the coordinator); `verify` works offline without a token."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from events import complaints
 
 from suara_cli.main import main
 from suara_verify.cli import main as suara_verify
+
+
+@pytest.fixture(autouse=True)
+def auditor(audit_address: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["login", "auditor"]) == 0
+    capsys.readouterr()
 
 
 def export(address: str, out: Path, *extra: str) -> int:
@@ -79,11 +87,54 @@ def test_a_receipt_is_printed_and_written_beside_its_leaf(audit_address, audit_l
     assert code == 0
 
 
-def test_erase_reports_how_many_disclosures_went(audit_address, audit_log, capsys) -> None:
+def test_erase_by_the_coordinator_reports_how_many_disclosures_went(audit_address, audit_log, capsys) -> None:
     complaint_id = next(audit_log.store.leaves(0)).complaint_id
+    assert main(["login", "coordinator-diskominfo"]) == 0
 
     assert main(["--audit", audit_address, "audit", "erase", complaint_id]) == 0
-    assert capsys.readouterr().out.startswith(f"erased 5 disclosures of complaint {complaint_id}")
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"erased 5 disclosures of complaint {complaint_id}")
+
+
+def test_an_auditor_may_not_erase_and_is_told_why(audit_address, audit_log, capsys) -> None:
+    complaint_id = next(audit_log.store.leaves(0)).complaint_id
+
+    assert main(["--audit", audit_address, "audit", "erase", complaint_id]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "suara: PERMISSION_DENIED: erasing a complaint's disclosures needs role coordinator; you are auditor"
+    )
+    assert "logged in as auditor" in err
+    assert len(list(audit_log.disclosures.between(0, 3))) == 5
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "--out", "{out}"], ["receipt", "e-1"], ["erase", "c-1"]], ids=["export", "receipt", "erase"]
+)
+def test_not_logged_in_says_how_to_log_in_and_writes_nothing(audit_address, tmp_path, capsys, command) -> None:
+    assert main(["logout"]) == 0
+    capsys.readouterr()
+
+    assert main(["--audit", audit_address, "audit", *(c.format(out=tmp_path / "b") for c in command)]) == 1
+    assert capsys.readouterr().err.startswith("suara: not logged in: run `suara login USERNAME`")
+    assert not (tmp_path / "b").exists()
+
+
+def test_staff_may_not_export(audit_address, tmp_path, capsys) -> None:
+    assert main(["login", "officer-dpupr"]) == 0
+
+    assert export(audit_address, tmp_path / "b") == 1
+    assert "PERMISSION_DENIED: exporting the audit log needs role auditor or coordinator; you are officer of DPUPR" in (
+        capsys.readouterr().err
+    )
+
+
+def test_verify_needs_no_token(audit_address, audit_log, tmp_path, capsys) -> None:
+    export(audit_address, tmp_path / "b")
+    assert main(["logout"]) == 0
+    capsys.readouterr()
+
+    assert main(["audit", "verify", str(tmp_path / "b"), "--vkey", audit_log.vkey]) == 0
+    assert capsys.readouterr().out.startswith("VALID:")
 
 
 def test_an_export_into_a_folder_with_files_is_refused(audit_address, tmp_path, capsys) -> None:

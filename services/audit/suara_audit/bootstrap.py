@@ -20,6 +20,7 @@ from suara_audit.handlers import AuditQueries, Checkpointer, CheckpointPolicy, S
 from suara_audit.settings import AuditSettings
 from suara_kit import mongo
 from suara_kit.grpc_server import start_server, wait_for_shutdown_signal
+from suara_kit.identity import authenticating
 from suara_kit.kafka import ensure_topics, make_consumer, suara_topics
 from suara_kit.service_main import watch_infrastructure
 
@@ -59,7 +60,11 @@ def run(settings: AuditSettings) -> None:
         policy=CheckpointPolicy(settings.checkpoint_every, timedelta(seconds=settings.checkpoint_interval_s)),
     )
     queries = AuditQueries(store=store, checkpoints=checkpoints, disclosures=disclosures, signer=signer)
-    server = start_server(settings.listen, [audit_service(AuditServicer(queries))])
+    server = start_server(
+        settings.listen,
+        [audit_service(AuditServicer(queries))],
+        interceptors=[authenticating(settings.identity)],
+    )
     worker = SequencerWorker(
         sequencer=sequencer,
         checkpointer=checkpointer,

@@ -21,12 +21,14 @@ from suara_audit.adapters.log_store import Head, LeaseLost, LogStore
 from suara_audit.domain import bundle, merkle
 from suara_audit.domain.leaf import Disclosure, EventFacts, Leaf, Received, build_leaf, event_key, unloggable
 from suara_audit.domain.note import Checkpoint, CheckpointSigner
+from suara_kit.events import ActorKind, derived_id
 from suara_verify.receipt import format_receipt
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 EventReader = Callable[[bytes], EventFacts]
+SUBMITTED = "ComplaintSubmitted"  # the event type whose actor is the submitting integrator
 
 
 def utc_now() -> datetime:
@@ -338,9 +340,30 @@ class AuditQueries:
         return size, merkle.hashes_for(merkle.consistency_ranges(size1, size), self._store.nodes)
 
     def leaf(self, index: int) -> Leaf:
-        for leaf in self._store.leaves(index, index + 1):
-            return leaf
-        raise NotFound(f"no leaf at index {index}")
+        found = self._store.leaf(index)
+        if found is None:
+            raise NotFound(f"no leaf at index {index}")
+        return found
+
+    def submitted_by(self, event_id: str) -> str | None:
+        """The integrator that submitted the complaint of the logged event `event_id`, as the log recorded it: the
+        actor of that complaint's ComplaintSubmitted leaf. None when the log shows no integrator's submission (a
+        citizen's own, an unreadable event, or none logged yet). NotFound when `event_id` is not in the log.
+
+        Three key lookups: intake derives a submission's event id from the complaint id (suara_kit.events.derived_id),
+        so the log finds it without an index on complaint ids."""
+        complaint_id = self.leaf(self.index_of(event_id)).complaint_id
+        if not complaint_id:
+            return None
+        index = self._store.index_of(derived_id(complaint_id, SUBMITTED))
+        submitted = None if index is None else self._store.leaf(index)
+        if submitted is None or (submitted.event_type, submitted.complaint_id) != (SUBMITTED, complaint_id):
+            return None
+        actor = json.loads(submitted.data).get("actor")
+        if not isinstance(actor, dict) or actor.get("kind") != ActorKind.INTEGRATOR.value:
+            return None
+        found = actor.get("id")
+        return found if isinstance(found, str) and found else None
 
     def receipt(self, event_id: str) -> tuple[Leaf, bytes]:
         """The event's leaf and a tlog-proof of it against the latest checkpoint."""

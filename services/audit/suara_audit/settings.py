@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from suara_kit.identity import IdentitySettings
 from suara_kit.settings import CommonSettings, Env, InvalidSetting, MissingSetting
 
 DEFAULT_ORIGIN = "kedirikota.go.id/suara/audit"
@@ -27,6 +28,7 @@ class AuditSettings:
     checkpoint_interval_s: int
     lease_ttl_s: int
     consumer_group: str
+    identity: IdentitySettings  # every call is authenticated (docs/identity.md, docs/audit/access.md)
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> AuditSettings:
@@ -58,4 +60,5 @@ class AuditSettings:
             lease_ttl_s=env.integer("SUARA_AUDIT_LEASE_TTL_S", 15, minimum=3),
             # One group per log: a second log (another database) over the same topic needs its own group.
             consumer_group=env.text("SUARA_AUDIT_CONSUMER_GROUP", "suara-audit"),
+            identity=IdentitySettings.from_env(env),
         )

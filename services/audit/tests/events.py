@@ -18,6 +18,7 @@ from suara_kit.events import (
     Priority,
     SourceChannel,
     StaffNotified,
+    derived_id,
 )
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -26,7 +27,9 @@ TEXT = "Jalan Merbabu dekat perempatan Mrican berlubang besar, kata Bu Sri (0812
 RECIPIENT = "budi.santoso@kedirikota.example"
 
 
-def lifecycle(complaint_id: str | None = None, text: str = TEXT) -> list[Event]:
+def lifecycle(complaint_id: str | None = None, text: str = TEXT, submitted_by: str | None = None) -> list[Event]:
+    """Submitted, routed, notified. `submitted_by`: an integrator's id, recorded as intake records it (the
+    submission's event id derived from the complaint id, the integrator its actor); else a test service's events."""
     complaint_id = complaint_id or str(uuid.uuid4())
     payloads: list[Payload] = [
         ComplaintSubmitted(
@@ -44,13 +47,15 @@ def lifecycle(complaint_id: str | None = None, text: str = TEXT) -> list[Event]:
         ComplaintRouted("DPUPR", "DPUPR", Priority.NORMAL, START + timedelta(days=7), "R-JALAN-01", "Jalan kota."),
         StaffNotified("DPUPR", "email", RECIPIENT, NotificationOutcome.DELIVERED, f"250 ok {RECIPIENT}"),
     ]
+    service = Actor(ActorKind.SERVICE, "test")
+    submitter = Actor(ActorKind.INTEGRATOR, submitted_by) if submitted_by else service
     return [
         Event(
-            str(uuid.uuid4()),
+            derived_id(complaint_id, "ComplaintSubmitted") if submitted_by and sequence == 1 else str(uuid.uuid4()),
             complaint_id,
             sequence,
             START + timedelta(seconds=sequence),
-            Actor(ActorKind.SERVICE, "test"),
+            submitter if sequence == 1 else service,
             "request-1",
             "cause",
             "test",

@@ -80,6 +80,7 @@ class LogStoreContract:
 
         assert list(log_store.leaves(0)) == batch
         assert list(log_store.leaves(1, 3)) == batch[1:3]
+        assert log_store.leaf(3) == batch[3] and log_store.leaf(5) is None
         assert log_store.head() == new_head
         assert log_store.logged(["event-2", "event-9"]) == {"event-2"}
         assert log_store.index_of("event-4") == 4 and log_store.index_of("event-9") is None

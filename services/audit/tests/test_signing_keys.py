@@ -15,7 +15,12 @@ from suara_audit.entrypoints.main import main
 from suara_audit.settings import AuditSettings
 from suara_kit.settings import Env, InvalidSetting, MissingSetting
 
-BASE = {"SUARA_KAFKA_BOOTSTRAP": "127.0.0.1:1", "SUARA_MONGO_URL": "mongodb://127.0.0.1:1/"}
+BASE = {
+    "SUARA_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+    "SUARA_MONGO_URL": "mongodb://127.0.0.1:1/",
+    "SUARA_IDENTITY_ISSUER": "urn:suara:test-idp",
+    "SUARA_IDENTITY_JWKS_FILE": "/nonexistent/jwks.json",  # settings only name it; nothing here reads it
+}
 
 
 def settings(**env: str) -> AuditSettings:

@@ -103,6 +103,10 @@ class LogStore(ABC):
         """Leaves start, start+1, ... up to end (exclusive) or the first index with no leaf."""
 
     @abstractmethod
+    def leaf(self, index: int) -> Leaf | None:
+        """The leaf at `index`, or None (one key lookup: receipts and access checks read single leaves)."""
+
+    @abstractmethod
     def nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         """The stored subtree hashes among `keys` (missing ones are simply absent)."""
 
@@ -176,6 +180,9 @@ class InMemoryLogStore(LogStore):
         while (end is None or index < end) and index in self._leaves:
             yield self._leaves[index]
             index += 1
+
+    def leaf(self, index: int) -> Leaf | None:
+        return self._leaves.get(index)
 
     def nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         return {k: self._nodes[k] for k in keys if k in self._nodes}
@@ -283,6 +290,10 @@ class MongoLogStore(LogStore):
                 return
             yield leaf
             expected += 1
+
+    def leaf(self, index: int) -> Leaf | None:
+        d = self._leaves.find_one({"_id": leaf_id(index)})
+        return _leaf(d) if d is not None else None
 
     def nodes(self, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         found = {}
