@@ -169,7 +169,7 @@ def audit_settled(stack: Stack, timeout: float = 120) -> int:
 
     stack.quiesce()
     with grpc.insecure_channel(ADDRESSES["audit"]) as channel:
-        stub = audit_pb2_grpc.AuditServiceStub(channel)
+        stub = audit_pb2_grpc.AuditServiceStub(authenticated(channel, "auditor"))
 
         def covered() -> int:
             head = stack.database.audit_sequencer.find_one({"_id": "sequencer"})

@@ -2,6 +2,7 @@
 
 The tests that tamper with a log, stop its sequencer or erase data run their own audit processes ("private logs":
 their own database, consumer group and port, over the same events topic), so the shared stack stays intact.
+Every call to the audit service carries a demo user's token: the CLI is logged in as the auditor, stubs call as one.
 """
 
 from __future__ import annotations
@@ -18,19 +19,44 @@ from typing import Any
 import grpc
 import pytest
 from bson.binary import Binary
-from harness import ADDRESSES, REPO, STATE, Stack, audit_settled, audit_vkey, submit, trace_types, wait_until
+from harness import (
+    ADDRESSES,
+    IDENTITY,
+    REPO,
+    STATE,
+    Stack,
+    audit_settled,
+    audit_vkey,
+    authenticated,
+    log_in,
+    submit,
+    trace_types,
+    wait_until,
+)
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 
-from suara.v1 import audit_pb2, audit_pb2_grpc, complaints_pb2_grpc
+from suara.v1 import audit_pb2, audit_pb2_grpc, complaints_pb2, complaints_pb2_grpc
 from suara_audit.domain.merkle import Frontier, perfect_subtrees
 from suara_audit.domain.note import Ed25519Signer, checkpoint_body, sign_note
 from suara_cli.main import main as suara
+from suara_kit.identity.dev import DevIdentityProvider
 from suara_verify import note
 from suara_verify.cli import main as suara_verify
 
 pytestmark = pytest.mark.integration
 FLOW = ["ComplaintSubmitted", "ComplaintRouted", "StaffNotified"]
 PRIVATE_PORTS = iter(range(19160, 19199))
+
+
+@pytest.fixture(autouse=True)
+def auditor(stack: Stack) -> None:
+    """The in-process CLI logged in as the demo auditor (the stack's identity provider exists once it started)."""
+    log_in("auditor")
+
+
+def audit_stub(address: str, username: str | None = "auditor") -> audit_pb2_grpc.AuditServiceStub:
+    channel = grpc.insecure_channel(address)
+    return audit_pb2_grpc.AuditServiceStub(authenticated(channel, username) if username else channel)
 
 
 def notified(types: list[str]) -> bool:
@@ -56,6 +82,7 @@ class AuditProcess:
             "SUARA_AUDIT_CONSUMER_GROUP": group,
             "SUARA_AUDIT_LISTEN": self.address,
             "SUARA_AUDIT_SIGNING_KEY_FILE": str(key_file),
+            **DevIdentityProvider.open(IDENTITY).service_env(),  # as suara-stack gives the stack's services
         }
         log = open(STATE / "log" / f"{name}.log", "ab")  # noqa: SIM115  # kept open for the process's life
         self.process = subprocess.Popen([str(REPO / ".venv/bin/suara-audit")], env=self.env, stdout=log, stderr=log)
@@ -66,7 +93,7 @@ class AuditProcess:
         assert ready.returncode == 0, f"{name} did not become healthy; see var/test/log/{name}.log"
 
     def stub(self) -> audit_pb2_grpc.AuditServiceStub:
-        return audit_pb2_grpc.AuditServiceStub(grpc.insecure_channel(self.address))
+        return audit_stub(self.address)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
@@ -126,8 +153,7 @@ def test_events_flow_into_the_log_and_checkpoints_are_signed_by_the_logs_key(
     ids = complaint_flow(complaints, 3, "Jukir di Jl. Stasiun minta Rp5.000 tanpa karcis")
     size = audit_settled(stack)
 
-    with grpc.insecure_channel(ADDRESSES["audit"]) as channel:
-        latest = audit_pb2_grpc.AuditServiceStub(channel).GetCheckpoint(audit_pb2.GetCheckpointRequest(), timeout=10)
+    latest = audit_stub(ADDRESSES["audit"]).GetCheckpoint(audit_pb2.GetCheckpointRequest(), timeout=10)
     assert latest.tree_size == size >= 9
     assert note.verify(latest.note, [audit_vkey()]) == ["kedirikota.go.id/suara/audit"]
     leaves = [json.loads(d["data"]) for d in stack.database.audit_log.find({"complaint_id": {"$in": ids}})]
@@ -344,7 +370,10 @@ def test_erasing_a_complaints_data_keeps_old_and_new_exports_verifying(
     before = log.export(tmp_path / "before")
     assert "Pak Joko" in (before / "disclosures.jsonl").read_text()
 
+    assert suara(["--audit", log.address, "audit", "erase", complaint_id]) == 1, "erasure is not the auditor's"
+    log_in("coordinator-diskominfo")
     assert suara(["--audit", log.address, "audit", "erase", complaint_id]) == 0
+    log_in("auditor")
     after = log.export(tmp_path / "after")
 
     assert "Pak Joko" not in (after / "disclosures.jsonl").read_text()
@@ -365,3 +394,55 @@ def test_bytes_that_are_no_event_are_logged_with_their_hash_not_dead_lettered(st
 
     logged = json.loads(leaf["data"])
     assert logged["event_sha256"] == digest and logged["payload"]["undecodable"].startswith("not a protobuf")
+
+
+def denial(call: Any) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    return raised.value
+
+
+def test_the_audit_service_answers_auditors_and_the_coordinator_only(stack: Stack) -> None:
+    audit_settled(stack)
+    request = audit_pb2.GetCheckpointRequest()
+
+    coordinator = audit_stub(ADDRESSES["audit"], "coordinator-diskominfo").GetCheckpoint(request, timeout=10)
+    officer = denial(lambda: audit_stub(ADDRESSES["audit"], "officer-dpupr").GetCheckpoint(request, timeout=10))
+    anonymous = denial(lambda: audit_stub(ADDRESSES["audit"], None).GetCheckpoint(request, timeout=10))
+    head = audit_stub(ADDRESSES["audit"], "head-dlhkp")
+    export = denial(lambda: list(head.ExportBundle(audit_pb2.ExportBundleRequest(), timeout=10)))
+
+    assert coordinator.tree_size > 0
+    assert officer.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert (
+        officer.details()
+        == "reading the audit log's checkpoints needs role auditor or coordinator; you are officer of DPUPR"
+    )
+    assert anonymous.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert export.code() == grpc.StatusCode.PERMISSION_DENIED and "head of DLHKP" in export.details()
+
+
+def test_the_integrator_that_submitted_a_complaint_gets_its_receipt_and_another_does_not(
+    stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub
+) -> None:
+    (complaint_id,) = complaint_flow(complaints, 1, "Parkir liar di depan Pasar Setono Betek")
+    audit_settled(stack)
+    trace = complaints.TraceComplaint(complaints_pb2.TraceComplaintRequest(reference=complaint_id), timeout=10)
+    submitted = next(e.event_id for e in trace.events if e.event_type == "ComplaintSubmitted")
+    routed = next(e.event_id for e in trace.events if e.event_type == "ComplaintRouted")
+
+    own = [
+        audit_stub(ADDRESSES["audit"], "integrator-112").GetReceipt(audit_pb2.GetReceiptRequest(event_id=e), timeout=10)
+        for e in (submitted, routed)
+    ]
+    other = denial(
+        lambda: audit_stub(ADDRESSES["audit"], "integrator-portal").GetReceipt(
+            audit_pb2.GetReceiptRequest(event_id=submitted), timeout=10
+        )
+    )
+
+    assert [json.loads(r.leaf)["event_id"] for r in own] == [submitted, routed]
+    assert other.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert other.details() == (
+        f"a receipt of event {submitted} is for the integrator that submitted it; you are integrator web-portal"
+    )

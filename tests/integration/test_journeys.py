@@ -91,6 +91,7 @@ def test_200_concurrent_complaints_are_routed_notified_and_audited(
 
     audit_settled(stack)
     out = tmp_path / "export"
+    log_in("auditor")
     assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(out)]) == 0
     assert suara(["audit", "verify", str(out), "--vkey", audit_vkey()]) == 0
     assert "VALID" in capsys.readouterr().out

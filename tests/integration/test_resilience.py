@@ -14,7 +14,18 @@ from pathlib import Path
 
 import grpc
 import pytest
-from harness import ADDRESSES, REPO, Stack, audit_settled, audit_vkey, replay_check, submit, trace_types, wait_until
+from harness import (
+    ADDRESSES,
+    REPO,
+    Stack,
+    audit_settled,
+    audit_vkey,
+    log_in,
+    replay_check,
+    submit,
+    trace_types,
+    wait_until,
+)
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from suara.v1 import complaints_pb2_grpc
@@ -118,6 +129,7 @@ def test_kill_9_while_complaints_flow_loses_nothing_and_duplicates_nothing(
             assert len(message_ids) == 1, f"{complaint.tracking_number} mailed {len(message_ids)} times"
     out = tmp_path / "export"
     audit_settled(stack)
+    log_in("auditor")
     assert suara(["--audit", ADDRESSES["audit"], "audit", "export", "--out", str(out)]) == 0
     assert suara(["audit", "verify", str(out), "--vkey", audit_vkey()]) == 0
     assert stack.database.journal_outbox.count_documents({}) == 0, "the relay published every appended event"
