@@ -189,5 +189,9 @@ class Postgres(Component):
             f"unix_socket_directories={self.socket_dir}",
             "-c",
             "max_connections=200",
+            # A unique-key conflict is an expected answer here (optimistic concurrency, leases): log the error, not
+            # every statement that met one.
+            "-c",
+            "log_min_error_statement=panic",
         ]
         return spawn(command, self.pid_file, self.log, user=user)
