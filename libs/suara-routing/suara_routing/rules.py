@@ -168,6 +168,8 @@ _NOT_NOW = frozenset(
         "ngeri",
         "wedi",
         "kuwatos",
+        "tiap",
+        "setiap",
     }
 )
 
@@ -181,18 +183,26 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"asap (?:hitam )?(?:tebal|mengepul)|kepulan asap|mengeluarkan asap|asap dan api|(?<!kereta )(?<!kembang )api|"
         r"ada asap dari (?:ruang|rumah|dapur|lantai|gudang|toko|ruko|kamar|genset|kios|los|atap)|"
         r"apinya|(?:tolong|mohon|kirim|butuh|panggil|minta) (?:\w+ )?pemadam|ngebul|kukus|meledak|ledakan|"
-        r"kesamber petir|tersambar petir"
+        r"kesamber petir|tersambar petir|(?:gas|elpiji|lpg)(?: \w+){0,3} bocor|bau gas (?:menyengat|kuat|tajam)|murub|"
+        r"mbledos|njeblug|bledosan"
     ),
     "hewan_liar": (
         r"ular|ula|kobra|sanca|piton|welang|sarang tawon|tawon|vespa|lebah|biawak|(?<!retak )buaya|anjing (?:gila|"
         r"liar|galak)|"
-        r"monyet (?:liar|lepas|mengamuk)|hewan (?:liar|buas)|menggigit|digigit (?:anjing|ular|monyet|biawak)"
+        r"(?:monyet|kera|kethek) (?:\w+ )?(?:liar|lepas|mengamuk|masuk|menyerang|nyerang|mengejar|ngejar|mencakar)|"
+        r"hewan (?:liar|buas)|binatang (?:liar|buas)|menggigit|digigit (?:anjing|ular|monyet|biawak|kera)|"
+        r"anjing (?:\w+ )?(?:mengejar|ngejar|menyerang|nyerang)|anjing (?:\w+ ){0,2}rabies|"
+        r"kalajengking|kelabang|lipan|celeng|babi hutan|"
+        r"landak|musang masuk|luwak masuk"
     ),
     "kecelakaan": (
         r"kecelakaan|tabrakan|tabrak lari|kesrempet|tabrak|ditabrak|kebentur|dhawah|tertabrak|menabrak|nabrak|"
         r"terserempet|keserempet|terlindas|kelindes|dilindas|"
         r"jatuh dari (?:motor|sepeda|pohon|perancah|atap|tangga|genteng|lantai)|terjatuh|tertimpa|ketiban|kejatuhan|"
-        r"menimpa|nimpa|terbentur"
+        r"menimpa|nimpa|terbentur|senggolan|disenggol|kesenggol|tabrakan beruntun|"
+        r"(?:truk|truck|mobil|motor|bus|bis|angkot|pikap|pick up|becak|sepeda|kendaraan|mobilnya|motornya)"
+        r"(?: \w+)? (?:terguling|terbalik|ngguling|nyungsep|terperosok|masuk (?:sungai|selokan|jurang|parit|kali))|"
+        r"terguling|terpental|korban (?:\w+ )?(?:tergeletak|terkapar|terjepit)"
     ),
     "gawat_darurat_medis": (
         r"pingsan|tidak sadarkan diri|tak sadarkan diri|tidak sadar|tidak bangun bangun|tidak respon|sesak|"
@@ -203,26 +213,39 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"(?:ambulans|ambulan|ambulance|amblns) (?:please|segera|cepat|tolong)|tersedak|kesedak|"
         r"tidak bisa (?:bernapas|bernafas|napas|"
         r"nafas)|luka bakar|melepuh|penuh darah|mimisan|(?:minum|ngombe|menelan) (?:obat nyamuk|racun|cairan)|"
-        r"tersengat listrik|kesetrum|kesetrum listrik|muntah darah"
+        r"tersengat listrik|kesetrum|kesetrum listrik|muntah darah|sesek napas|sesek nafas|ngap ngapan|megap megap|"
+        r"nyeri dada|sakit dada|henti jantung|gagal napas|napas (?:tersengal|berat|sesak)|sekarat|kondisi kritis|"
+        r"(?:ketuban|air ketuban) pecah|pecah ketuban|mau lahiran|mau brojol|kontraksi|koma|kolaps|"
+        r"tergeletak|terkapar|tergolek|patah tulang|tulang (?:\w+ )?patah|luka (?:robek|parah|serius|berat|"
+        r"menganga)|jatuh di kamar mandi|(?:anak|bayi|adik|balita) (?:\w+ )?step|gawat darurat|darurat medis|"
+        r"tidak bisa bangun|tidak bergerak|tidak bernapas|tidak bernafas|bibir (?:\w+ )?biru|lemas tidak"
     ),
     "bencana_banjir": (
         r"banjir (?:masuk|setinggi|sudah masuk|makin|semakin|naik|merendam|bandang|menggenangi)|kebanjiran|"
         r"banjir bandang|"
         r"air (?:\w+ ){0,3}(?:masuk|meluap) (?:ke )?(?:dalam )?(?:rumah|kamar|teras|ruang|kelas|kos|permukiman|"
         r"perkampungan|dalem)|terendam|evakuasi|mengungsi|ngungsi|perahu karet|air bah|tanggul (?:\w+ ){0,3}jebol|"
-        r"(?:air|banjir) (?:sudah )?(?:sepinggang|sedada|selutut|sepaha|seleher)|air setinggi (?:lutut|pinggang|dada)"
+        r"(?:air|banjir) (?:sudah )?(?:sepinggang|sedada|selutut|sepaha|seleher)|air setinggi (?:lutut|pinggang|dada)|"
+        r"(?:sungai|kali|brantas|bengawan) (?:\w+ ){0,2}(?:meluap|meluber|mbludak|luber|banjir)|"
+        r"(?:genangan|banjir|banyu) (?:\w+ ){0,3}masuk (?:ke )?(?:dalam )?(?:rumah|kamar|teras|ruang|kelas|kos)|"
+        r"air (?:sungai |kali )?(?:terus naik|naik terus|makin tinggi|semakin tinggi|naik cepat)|"
+        r"terjebak banjir|warga (?:\w+ )?terisolasi"
     ),
     "bencana_pohon_tumbang": (
-        r"(?:pohon|dahan|batang) (?:\w+ ){0,4}(?:tumbang|roboh|ambruk|patah|rubuh)|tumbang melintang"
+        r"(?:pohon|dahan|batang|cabang|ranting besar|bambu|barongan|carang) (?:\w+ ){0,4}(?:tumbang|roboh|ambruk|"
+        r"patah|rubuh|sempal|ambrol|menimpa|nimpa)|tumbang melintang|sempalan (?:\w+ )?pohon"
     ),
     "bencana_alam": (
         r"angin (?:kencang|ribut|besar)|puting beliung|longsor|gempa|(?:rumah|atap|tembok|"
         r"dinding|genteng|gentengku|bangunan|plafon|payon\w*|tenda) (?:\w+ ){0,2}(?:roboh|ambruk|ambrol|terbang|"
         r"ambyar|runtuh)|"
-        r"reruntuhan"
+        r"reruntuhan|lesus|angin (?:kenceng|gedhe|banter|puyuh)|hujan es|(?:talud|plengsengan|tembok penahan|tanggul)"
+        r" (?:\w+ ){0,2}(?:ambrol|jebol|longsor|runtuh|roboh)|(?:baliho|reklame|papan reklame|kanopi|tower|"
+        r"menara|asbes|seng) (?:\w+ ){0,2}(?:roboh|ambruk|ambrol|terbang|runtuh|tumbang)"
     ),
     "sosial_odgj": (
-        r"(?:odgj|orang gila|gangguan jiwa|orang stres|orang stress)(?: \w+){0,8} (?:mengamuk|membawa (?:senjata|"
+        r"(?:odgj|orang gila|gangguan jiwa|orang stres|orang stress|gendeng|tidak waras|kurang waras|sakit jiwa)"
+        r"(?: \w+){0,8} (?:mengamuk|mencekik|menganiaya|membakar|bakar|menggigit|ngejar\w*|ngamuk|membawa (?:senjata|"
         r"parang|"
         r"pisau|celurit)|bawa (?:celurit|clurit|parang|pisau|golok|kayu|batu|sajam)|melempar\w*|ngelempar\w*|"
         r"menyerang|nyerang|memukul\w*|mukul\w*|mengancam|ngancam|membahayakan|ngejar|mengejar|mecahin|memecahkan|"
@@ -232,7 +255,9 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"tawuran|perkelahian|berkelahi|pengeroyokan|dikeroyok|begal|dibegal|perampokan|dirampok|"
         r"jambret|penjambretan|penusukan|ditusuk|dibacok|bacok|senjata tajam|sajam|celurit|clurit|parang|golok|"
         r"pedang|keributan|saling pukul|saling lempar|main hakim|dibuntuti|buka paksa|maksa masuk|memaksa masuk|"
-        r"gedor\w*|pisau|"
+        r"gedor\w*|pisau|rampok|merampok|perampok|penodongan|ditodong|pembacokan|carok|bentrok\w*|kerusuhan|ricuh|"
+        r"rusuh|penganiayaan|dianiaya|dipukuli|digebuki|pemukulan|amuk massa|"
+        r"pencuri (?:\w+ ){0,2}(?:masuk|beraksi|sedang|lagi|masih|kabur|ketahuan)|"
         r"balap liar(?: \w+){0,16} (?:sekarang|saat ini) (?:lagi|sedang|masih) "
         r"(?:rame|ramai|berlangsung|balapan)"
     ),
@@ -242,7 +267,10 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"terperosok|tercebur|kecebur|"
         r"kecemplung|terkunci di|kekunci|nyangkut|tersangkut|tidak bisa turun|terjatuh ke (?:sumur|sungai|jurang)|"
         r"jatuh ke (?:sumur|sungai|"
-        r"jurang|selokan)"
+        r"jurang|selokan)|kejeglong|terjeblos|kejeblos|kejepit|terkurung|gantung diri|"
+        r"(?:mau|akan|hendak) (?:loncat|lompat|terjun)|cincin (?:\w+ ){0,3}(?:tidak bisa|susah) (?:dilepas|lepas)|"
+        r"korban (?:\w+ ){0,2}belum ditemukan|pencarian korban|pendaki (?:\w+ )?(?:cedera|hilang|tersesat|jatuh)|"
+        r"tersesat|terbawa air|kebawa banjir|terbawa banjir"
     ),
 }
 
@@ -284,6 +312,8 @@ class EmergencyLexicon:
                 before = text[max(0, match.start() - 40) : match.start()].split()[-3:]
                 words = match.group().split()
                 inside = words[1:-1] if len(words) <= 5 else []
+                if "tidak bisa" in match.group():  # "tidak bisa bernapas": what cannot be done is the danger
+                    inside = [w for w in inside if w not in ("tidak", "bisa")]
                 if not any(w in _NOT_NOW for w in before) and not any(w in _HEDGES for w in inside):
                     found.append((match.start(), kind))
                     break

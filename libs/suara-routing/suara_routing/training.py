@@ -38,7 +38,11 @@ SETTINGS: dict[str, Any] = {
     "folds": 5,
     "seed": SEED,
 }
-AUTO_PRECISION_ON_DEV = 0.97  # a margin above the 95 % target on test (on cross-validated decisions)
+# Auto-dispatch: the most coverage whose pooled cross-validated precision reaches AUTO_PRECISION_ON_DEV and whose
+# every fold (about 630 complaints, like a test split) reaches the 95 % target on its own (decision 0083: at 97 %
+# coverage was 54 %; at 96 % every fold stays at or above 95.5 %; at 95 % two folds fall below the target).
+AUTO_PRECISION_ON_DEV = 0.96
+AUTO_PRECISION_PER_FOLD = 0.95
 DUPLICATE_PRECISION_ON_DEV = 0.95
 # The emergency threshold is this share of the highest one that misses no emergency out of fold: a new complaint
 # worded unlike any in the corpus must not be missed (on cross-validation halving it cost 2.5 points of emergency
@@ -243,8 +247,8 @@ START_THRESHOLDS: dict[str, float] = {
 
 def choose_thresholds(cv: CrossValidated, has_emergency_head: bool) -> tuple[dict[str, float], dict[str, Any]]:
     """Every routing threshold from the out-of-fold decisions, in order: outside authority (recall first, then
-    precision), emergency (the highest that misses no emergency), auto-dispatch (the most coverage whose
-    precision reaches AUTO_PRECISION_ON_DEV, over confidence and margin)."""
+    precision), emergency (the highest that misses no emergency), auto-dispatch (the most coverage whose pooled
+    precision reaches AUTO_PRECISION_ON_DEV and every fold's AUTO_PRECISION_PER_FOLD, over confidence and margin)."""
     items = cv.items
     chosen = dict(START_THRESHOLDS)
     best: tuple[float, ...] | None = None
@@ -275,13 +279,16 @@ def choose_thresholds(cv: CrossValidated, has_emergency_head: bool) -> tuple[dic
     correct = [d.opd == i.opd for i, d in zip(items, decisions, strict=True)]
     confidence = np.array([d.confidence for d in decisions])
     margin = np.array([d.margin for d in decisions])
+    fold_of = np.zeros(len(items), dtype=int)
+    for number, held_out in enumerate(cv.held_out):
+        fold_of[held_out] = number
     best_auto: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     for t in np.arange(0.30, 0.991, 0.01):
         for m_ in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
             auto = [e and c >= t and g >= m_ for e, c, g in zip(eligible, confidence, margin, strict=True)]
             n = sum(auto)
             precise = n and sum(a and ok for a, ok in zip(auto, correct, strict=True)) / n >= AUTO_PRECISION_ON_DEV
-            if precise and n > best_auto[0]:
+            if precise and n > best_auto[0] and _every_fold_precise(auto, correct, fold_of, len(cv.held_out)):
                 best_auto = (n, round(float(t), 2), m_)
     if best_auto[0] < 0:
         best_auto = (0, 0.99, 0.0)
@@ -290,6 +297,14 @@ def choose_thresholds(cv: CrossValidated, has_emergency_head: bool) -> tuple[dic
     report = routing_metrics(items, final)
     report["risk_coverage"] = risk_coverage(eligible, correct, confidence, margin, chosen["margin"])
     return chosen, report
+
+
+def _every_fold_precise(auto: list[bool], correct: list[bool], fold_of: Any, folds: int) -> bool:
+    """Each fold's auto-routed precision reaches AUTO_PRECISION_PER_FOLD (a fold routing nothing passes)."""
+    routed, right = np.zeros(folds), np.zeros(folds)
+    np.add.at(routed, fold_of, np.array(auto, dtype=float))
+    np.add.at(right, fold_of, np.array([a and ok for a, ok in zip(auto, correct, strict=True)], dtype=float))
+    return bool(np.all(right >= AUTO_PRECISION_PER_FOLD * routed))
 
 
 def risk_coverage(

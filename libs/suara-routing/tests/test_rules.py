@@ -182,3 +182,43 @@ def test_a_patient_who_pays_with_bpjs_is_not_a_matter_for_bpjs() -> None:
     hospital_queue = "Antrean poli di RSUD sampai siang, pasien BPJS dipingpong antar loket."
     assert "BPJS_KESEHATAN" not in OutsideLexicon().agencies(normalise(hospital_queue))
     assert "BPJS_KESEHATAN" in OutsideLexicon().agencies(normalise("Kartu BPJS saya tiba-tiba tidak aktif"))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("tabung elpiji di warung bocor, baunya kemana mana", "kebakaran"),
+        ("omah kosong cedhak rel murub, wong wong nyiram", "kebakaran"),
+        ("kera lepas nyakar anak kecil di atap rumah", "hewan_liar"),
+        ("ada kalajengking besar masuk kamar bayi", "hewan_liar"),
+        ("mobil boks terguling di jalan hasanudin, sopirnya di kabin", "kecelakaan"),
+        ("bapak tergeletak di kamar mandi tidak merespons", "gawat_darurat_medis"),
+        ("istri saya ketuban pecah dan tidak ada kendaraan", "gawat_darurat_medis"),
+        ("ibu tidak bisa bernapas, tolong", "gawat_darurat_medis"),
+        ("kali brantas meluap ke kampung", "bencana_banjir"),
+        ("bambu barongan ambruk nutup jalan", "bencana_pohon_tumbang"),
+        ("angin lesus lewat, gentheng mabur", "bencana_alam"),
+        ("plengsengan sungai ambrol sepanjang 10 meter", "bencana_alam"),
+        ("orang tidak waras mengamuk di terminal", "sosial_odgj"),
+        ("ada perampok di toko emas, warga ngepung", "kamtibmas"),
+        ("pencuri masih di dalam rumah tetangga", "kamtibmas"),
+        ("anak kejepit pagar besi", "penyelamatan"),
+        ("pemuda di pagar jembatan mau loncat", "penyelamatan"),
+    ],
+)
+def test_a_broader_danger_lexicon_from_112_incident_types(text, kind) -> None:
+    assert kind in EmergencyLexicon().kinds(normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cuti saya hangus karena oss gangguan",
+        "tanya jadwal vaksin rabies kucing gratis",
+        "warga tidak bisa keluar rumah karena jalan dipakai parkir bus",
+        "tiap angin kenceng genteng bergeser",
+        "ada dahan melintang setinggi kepala di trotoar",
+    ],
+)
+def test_broader_lexicon_words_that_are_not_a_danger_now(text) -> None:
+    assert EmergencyLexicon().kinds(normalise(text)) == []
