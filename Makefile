@@ -14,13 +14,14 @@ STACK := deploy/local/bin/suara-stack
 
 GRPCURL_VERSION := v1.9.4
 
-.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench clean train-routing eval-routing
+.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench simulate clean train-routing eval-routing
 
 help:
 	@echo "make run      start Kafka, PostgreSQL, FerretDB, a local mail sink and the four services (and leave them running)"
 	@echo "make stop     stop all of it"
 	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
 	@echo "make bench    benchmark submit-to-routed and submit-to-audited against Kafka's own producer"
+	@echo "make simulate N=2000   N complaints through random lifecycles on the real services, with a test clock; checks every trace"
 	@echo "make train-routing   rebuild the routing model from the corpus (same corpus, same model hash)"
 	@echo "make eval-routing    evaluate routing on the held-out test split (report and confusion matrix in docs/routing)"
 
@@ -110,6 +111,11 @@ eval-routing: install
 
 bench: install infra-install
 	$(PY) bench/run.py
+
+# Its own stack (ports 28xxx, var/simulate, SUARA_TEST_CLOCK=store); report in bench/results/simulation-N.json.
+N ?= 2000
+simulate: install infra-install
+	$(PY) bench/simulate.py $(N)
 
 clean: stop
 	rm -rf var .venv
