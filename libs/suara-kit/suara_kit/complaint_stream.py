@@ -8,8 +8,9 @@ three old types the way an upcaster would:
 - ComplaintSubmitted -> the lifecycle's ComplaintSubmitted; its priority and category are the routing's (looked
   ahead), because intake records before anything has read the text;
 - ComplaintRouted -> ComplaintDispatched to the OPD, unless the router put the complaint on the coordinator's
-  desk (outside authority, low confidence, a possible emergency it could not place): then nothing, and the
-  complaint stays `submitted`, unverified, which is exactly where the coordinator's desk begins;
+  desk without naming another agency (outside authority, low confidence): then nothing, and the complaint stays
+  `submitted`, unverified, which is exactly where the coordinator's desk begins (an emergency the desk must also
+  act on is dispatched to its first responder all the same);
 - StaffNotified -> the lifecycle's StaffNotified.
 The translation is pure and deterministic, so folding a stream gives the same state every time (replay).
 """
@@ -94,8 +95,12 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
 
 
 def dispatched_by_router(routed: ComplaintRouted) -> bool:
-    """Whether the router sent the complaint to an OPD (rather than to the coordinator's desk)."""
-    return not routed.needs_coordinator
+    """Whether the router sent the complaint to an OPD. A complaint it put on the coordinator's desk is dispatched
+    nonetheless when the routing names an agency other than the desk: an emergency goes to its first responder at
+    once even when the desk must also act (an outside body to call, a possible emergency to check)."""
+    if not routed.needs_coordinator:
+        return True
+    return bool(routed.opd_code) and routed.opd_code != (routed.coordinator_desk or routed.opd_code)
 
 
 def fold_stream(stream: Sequence[Event], policy: Policy) -> ComplaintState | None:

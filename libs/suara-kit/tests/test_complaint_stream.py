@@ -91,11 +91,21 @@ def test_a_routed_complaint_is_dispatched_to_its_opd_with_the_routing_priority()
 
 
 def test_a_complaint_the_router_put_on_the_coordinators_desk_stays_submitted() -> None:
-    state = fold_stream(stream(replace(ROUTED, opd_code="DISKOMINFO", needs_coordinator=True)), POLICY)
+    on_desk = replace(ROUTED, opd_code="DISKOMINFO", needs_coordinator=True, coordinator_desk="DISKOMINFO")
+    state = fold_stream(stream(on_desk), POLICY)
 
     assert state is not None
     assert state.status is Status.SUBMITTED
     assert state.opd in (None, "")
+
+
+def test_an_emergency_the_desk_must_also_act_on_is_dispatched_to_its_first_responder() -> None:
+    fire = replace(ROUTED, opd_code="DAMKAR", needs_coordinator=True, coordinator_desk="DISKOMINFO", emergency=True)
+
+    state = fold_stream(stream(fire), POLICY)
+
+    assert state is not None
+    assert (state.status, state.opd) == (Status.DISPATCHED, "DAMKAR")
 
 
 def test_the_translation_keeps_event_ids_so_a_replay_folds_the_same_state() -> None:
