@@ -32,3 +32,26 @@ def test_indonesian_text_is_logged_as_is() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "aduan diteruskan ke Dinas Perkim – “segera”", (), None)
 
     assert "“segera”" in JsonFormatter("suara-router").format(record)
+
+
+def test_records_go_to_the_stderr_of_the_moment_not_a_closed_earlier_one(capsys) -> None:
+    import io
+    import logging
+    import sys
+
+    from suara_kit import log as suara_log
+
+    earlier = io.StringIO()
+    real, sys.stderr = sys.stderr, earlier
+    try:
+        suara_log.configure("suara-test")
+    finally:
+        sys.stderr = real
+    earlier.close()  # e.g. a test's captured stream, gone since
+
+    logging.getLogger("suara.test").warning("still written")
+
+    err = capsys.readouterr().err
+    assert "still written" in err
+    assert "Logging error" not in err
+    logging.getLogger().handlers.clear()
