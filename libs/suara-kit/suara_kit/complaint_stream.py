@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from suara_complaint import events as lc
 from suara_complaint.actors import Actor as LifecycleActor
@@ -43,11 +44,7 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
         elif isinstance(payload, ComplaintSubmitted):
             translated.append(
                 lc.ComplaintSubmitted(
-                    event_id=event.event_id,
-                    complaint_id=event.complaint_id,
-                    at=event.occurred_at,
-                    actor=_actor(event),
-                    command_key=payload.idempotency_key,
+                    **_envelope(event, command_key=payload.idempotency_key),
                     tracking_number=payload.tracking_number,
                     category=(routed.category if routed and routed.category else payload.category),
                     priority=priority,
@@ -64,11 +61,7 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
                 continue
             translated.append(
                 lc.ComplaintDispatched(
-                    event_id=event.event_id,
-                    complaint_id=event.complaint_id,
-                    at=event.occurred_at,
-                    actor=_actor(event),
-                    command_key=event.causation_id,
+                    **_envelope(event),
                     opd=payload.opd_code,
                     rule_id=payload.rule_id,
                     reason=payload.reason,
@@ -79,11 +72,7 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
         elif isinstance(payload, StaffNotified):
             translated.append(
                 lc.StaffNotified(
-                    event_id=event.event_id,
-                    complaint_id=event.complaint_id,
-                    at=event.occurred_at,
-                    actor=_actor(event),
-                    command_key=event.causation_id,
+                    **_envelope(event),
                     opd=payload.opd_code,
                     channel=payload.channel,
                     recipient=payload.recipient,
@@ -109,6 +98,17 @@ def fold_stream(stream: Sequence[Event], policy: Policy) -> ComplaintState | Non
     version is what callers send as expected_version and what the next event's sequence follows."""
     state = fold(lifecycle_events(stream, policy))
     return None if state is None else replace(state, version=len(stream))
+
+
+def _envelope(event: Event, command_key: str | None = None) -> dict[str, Any]:
+    """What every lifecycle event carries, from the old event's envelope (its id kept, so a replay folds the same)."""
+    return {
+        "event_id": event.event_id,
+        "complaint_id": event.complaint_id,
+        "at": event.occurred_at,
+        "actor": _actor(event),
+        "command_key": event.causation_id if command_key is None else command_key,
+    }
 
 
 def _actor(event: Event) -> LifecycleActor:
