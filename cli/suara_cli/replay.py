@@ -8,6 +8,7 @@ defaults are `make run`'s, overridden by SUARA_KAFKA_BOOTSTRAP, SUARA_MONGO_URL 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -18,31 +19,28 @@ from suara_casework.adapters.deadline_index import MongoDeadlineIndex
 from suara_casework.adapters.views import MongoComplaintViews
 from suara_casework.entrypoints.clock import DEADLINE_INDEX_COLLECTION, DEADLINES_GROUP
 from suara_casework.entrypoints.projector import VIEWS_COLLECTIONS, VIEWS_GROUP
-from suara_complaint import load_rules
+from suara_cli.classify import REPOSITORY_CATALOGUE
+from suara_complaint import Policy, WorkingCalendar, load_rules
 from suara_intake.adapters.timeline import MongoTimeline
 from suara_intake.bootstrap import TIMELINE_GROUP
 from suara_kit.mongo import MongoDatabase
 from suara_kit.replay import Projection, drop_fresh, replay
 
-# The deadline rules the casework service uses (the same files give the same due times); an editable install runs
-# from the checkout: cli/suara_cli/replay.py -> repository root.
-_DATA = Path(__file__).resolve().parents[2] / "data"
+
+@functools.cache
+def _rules() -> tuple[Policy, WorkingCalendar]:
+    """The deadline rules, found as the casework service finds them (its settings' defaults), read once: the same
+    files give the same due times, so the replayed read models can be compared with the live ones."""
+    catalogue = Path(os.environ.get("SUARA_CATALOGUE_DIR", REPOSITORY_CATALOGUE))
+    return load_rules(catalogue, Path(os.environ.get("SUARA_CALENDAR_DIR", catalogue.parent / "calendar")))
 
 
 def _deadline_index(database: MongoDatabase, base: str) -> MongoDeadlineIndex:
-    policy, calendar = load_rules(
-        Path(os.environ.get("SUARA_CATALOGUE_DIR", _DATA / "kota-kediri")),
-        Path(os.environ.get("SUARA_CALENDAR_DIR", _DATA / "calendar")),
-    )
-    return MongoDeadlineIndex(database, policy, calendar, collection=base)
+    return MongoDeadlineIndex(database, *_rules(), collection=base)
 
 
 def _complaint_views(database: MongoDatabase, base: str) -> MongoComplaintViews:
-    policy, calendar = load_rules(
-        Path(os.environ.get("SUARA_CATALOGUE_DIR", _DATA / "kota-kediri")),
-        Path(os.environ.get("SUARA_CALENDAR_DIR", _DATA / "calendar")),
-    )
-    return MongoComplaintViews(database, policy, calendar, collection=base)
+    return MongoComplaintViews(database, *_rules(), collection=base)
 
 
 # Every read model of the events topic. A new projection is one entry here.

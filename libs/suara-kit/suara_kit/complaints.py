@@ -63,6 +63,7 @@ class Outcome:
 class Loaded:
     state: ComplaintState | None
     events: tuple[Event, ...]
+    stored: tuple[StoredEvent, ...] = ()
 
 
 class ComplaintStore:
@@ -86,8 +87,9 @@ class ComplaintStore:
         self._max_attempts = max_attempts
 
     def load(self, complaint_id: str) -> Loaded:
-        events = tuple(codec.decode(stored.data) for stored in self._journal.stream(complaint_id))
-        return Loaded(fold_stream(events, self.policy), events)
+        stored = tuple(self._journal.stream(complaint_id))
+        events = tuple(codec.decode(entry.data) for entry in stored)
+        return Loaded(fold_stream(events, self.policy), events, stored)
 
     def context(self) -> Context:
         return Context(self._clock(), self.policy, self.calendar)
@@ -103,6 +105,7 @@ class ComplaintStore:
             version = state.version if state is not None else 0
             if not decision:
                 assert state is not None  # decide records nothing only for a complaint that exists
+                self._requeue_unpublished(loaded, command.idempotency_key)
                 return Outcome(command.complaint_id, state.version, state.status, ())
             try:
                 recorded = self._append(version, decision, command, display_name)
@@ -120,6 +123,19 @@ class ComplaintStore:
         raise TooManyConflicts(
             f"complaint {command.complaint_id}: it changed {self._max_attempts} times while deciding; try again"
         )
+
+    def _requeue_unpublished(self, loaded: Loaded, key: str) -> None:
+        """A retry of a recorded command: if the first attempt died between its journal and outbox inserts (the
+        caller was told UNAVAILABLE and retried), put what it recorded back on its way to the topic."""
+        lost = [
+            entry
+            for entry, event in zip(loaded.stored, loaded.events, strict=True)
+            if not entry.published and event.causation_id == key
+        ]
+        for entry in lost:
+            self._journal.ensure_pending(entry.complaint_id, entry.sequence)
+        if lost:
+            self._appended()
 
     def _append(self, version: int, changes: list[lc.Event], command: Command, display_name: str) -> list[Event]:
         recorded = []

@@ -53,15 +53,17 @@ class MongoLease(Lease):
 
     def acquire(self, owner: str, now: datetime, ttl: timedelta) -> bool:
         holder = {"owner": owner, "expires_at": now + ttl}
+        # Renewing (the common case) is one conditional update; only a lease never taken needs the insert.
+        taken = self._leases.update_one(
+            {"_id": self._name, "$or": [{"owner": owner}, {"expires_at": {"$lte": now}}]}, {"$set": holder}
+        )
+        if taken.matched_count == 1:
+            return True
         try:
             self._leases.insert_one({"_id": self._name, **holder})
             return True
         except DuplicateKeyError:
-            pass
-        taken = self._leases.update_one(
-            {"_id": self._name, "$or": [{"owner": owner}, {"expires_at": {"$lte": now}}]}, {"$set": holder}
-        )
-        return taken.matched_count == 1
+            return False  # another owner holds it (or took it first just now)
 
     def release(self, owner: str) -> None:
         self._leases.delete_one({"_id": self._name, "owner": owner})

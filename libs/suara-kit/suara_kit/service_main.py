@@ -16,7 +16,7 @@ from suara_kit.kafka import BrokerProbe, ConsumerLoop
 from suara_kit.lease import MongoLease
 from suara_kit.mongo import MongoDatabase
 from suara_kit.publishing import KafkaEventPublisher
-from suara_kit.relay import LEASE_NAME, Relay, owner_name
+from suara_kit.relay import LEASE_NAME, Relay, RelaySettings, owner_name
 from suara_kit.settings import CommonSettings, InvalidSetting, MissingSetting
 
 
@@ -77,7 +77,9 @@ def make_relay(database: MongoDatabase, producer: KafkaProducer, common: CommonS
     EventRecorder, then `relay.report_to(server)` and run it as a worker (serve_until_shutdown)."""
     return Relay(
         MongoJournal(database),
-        KafkaEventPublisher(producer, common.events_topic),
+        # A round waits for the broker's acknowledgements at most half a lease, so a holder never loses its lease
+        # while waiting (another process would take over and both would publish the same events).
+        KafkaEventPublisher(producer, common.events_topic, timeout_seconds=RelaySettings().lease_seconds / 2),
         MongoLease(database, LEASE_NAME),
         owner_name(service),
     )

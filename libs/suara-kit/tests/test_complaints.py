@@ -145,3 +145,19 @@ def test_a_complaint_on_the_coordinators_desk_takes_commands_at_the_next_journal
 
     assert (outcome.version, outcome.status) == (4, Status.DISPATCHED)
     assert journal.stream(events[0].complaint_id)[-1].sequence == 4
+
+
+def test_a_retry_of_a_command_whose_outbox_entry_was_lost_puts_it_back(journal, complaint_id) -> None:
+    nudges: list[int] = []
+    store = ComplaintStore(
+        journal, Policy(), CALENDAR, producer="suara-test", clock=lambda: NOW, appended=lambda: nudges.append(1)
+    )
+    store.execute(acknowledge(complaint_id))
+    journal.lose_outbox_entry(complaint_id, 4)  # the first attempt died between its two inserts
+    nudges.clear()
+
+    again = store.execute(acknowledge(complaint_id))
+
+    assert again.recorded == ()
+    assert [p.event.sequence for p in journal.pending() if p.event.complaint_id == complaint_id][-1] == 4
+    assert nudges == [1]
