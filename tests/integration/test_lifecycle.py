@@ -16,7 +16,7 @@ from harness import ADDRESSES, Stack, authenticated, log_in, submit, wait_until
 
 from suara.v1 import casework_pb2 as api
 from suara.v1 import casework_pb2_grpc as api_grpc
-from suara.v1 import complaints_pb2_grpc
+from suara.v1 import complaints_pb2, complaints_pb2_grpc
 from suara_cli.main import main as suara
 
 pytestmark = pytest.mark.integration
@@ -117,7 +117,21 @@ def test_hand_back_redispatch_cap_decision_resolve_reopen_and_the_trace_tells_it
     wait_until(lambda: shows(citizen, complaint_id, "resolved"), 60, "the resolution in the citizen's view")
     assert citizen.command("Reopen", complaint_id, reason="tambalan sudah rusak lagi").status == "reopened"
 
-    # Another OPD's officer sees nothing of a complaint it never held; no token, no answer.
+    # Another OPD's officer sees nothing of a complaint its OPD never held, and cannot act on it; no token, no answer.
+    other = submit(complaints, "Lampu PJU di Jl. Dhoho mati sejak kemarin malam.", "pju", "Kemasan")
+    wait_until(lambda: shows(coordinator, other.complaint_id, "dispatched", "DISHUB"), 90, "the other complaint routed")
+    with pytest.raises(grpc.RpcError) as unseen:
+        dlhkp.view(other.complaint_id)
+    assert unseen.value.code() is grpc.StatusCode.NOT_FOUND
+    header = api.CommandHeader(complaint_id=other.complaint_id, idempotency_key=f"it-{uuid.uuid4()}")
+    with pytest.raises(grpc.RpcError) as not_theirs:
+        dlhkp.stub.Acknowledge(header, timeout=10)
+    assert not_theirs.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    with grpc.insecure_channel(ADDRESSES["intake"]) as intake_channel:
+        tracing = complaints_pb2_grpc.ComplaintServiceStub(authenticated(intake_channel, "officer-dlhkp"))
+        with pytest.raises(grpc.RpcError) as untraced:
+            tracing.TraceComplaint(complaints_pb2.TraceComplaintRequest(reference=other.tracking_number), timeout=10)
+    assert untraced.value.code() is grpc.StatusCode.NOT_FOUND
     with grpc.insecure_channel(ADDRESSES["casework"]) as bare, pytest.raises(grpc.RpcError) as anonymous:
         api_grpc.CaseworkServiceStub(bare).GetComplaint(api.GetComplaintRequest(reference=complaint_id), timeout=10)
     assert anonymous.value.code() is grpc.StatusCode.UNAUTHENTICATED
@@ -125,7 +139,14 @@ def test_hand_back_redispatch_cap_decision_resolve_reopen_and_the_trace_tells_it
     log_in("coordinator-diskominfo")
     wait_until(lambda: _traced(capsys, receipt.tracking_number).count("ComplaintReopened") == 1, 60, "the full trace")
     story = _traced(capsys, receipt.tracking_number)
-    for expected in ("Agus Prasetyo", "Dewi Kusumawati", "Rina Wulandari", "ComplaintHandedBack", "OwnerDecided"):
+    for expected in (
+        "Agus Prasetyo (officer DPUPR)",
+        "Dewi Kusumawati (officer DLHKP)",
+        "Rina Wulandari (coordinator DISKOMINFO)",
+        "(integrator)",
+        "ComplaintHandedBack",
+        "OwnerDecided",
+    ):
         assert expected in story, f"{expected} missing from the trace:\n{story}"
 
 

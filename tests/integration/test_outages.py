@@ -21,8 +21,8 @@ from suara.v1 import complaints_pb2, complaints_pb2_grpc
 
 pytestmark = pytest.mark.integration
 FLOW = ["ComplaintSubmitted", "ComplaintRouted", "StaffNotified"]
-SERVICES = ("intake", "router", "notifier", "audit")
-# The services whose health watches the store and the broker (service_main.watch_infrastructure): all four.
+SERVICES = ("intake", "router", "notifier", "audit", "casework")
+# The services whose health watches the store and the broker (service_main.watch_infrastructure): all five.
 WATCHING = SERVICES
 # The deadline every call in the load has; an answer must come within it (UNAVAILABLE or success).
 CALL_DEADLINE = 5.0
@@ -172,6 +172,7 @@ def finish_and_check(stack: Stack, stub: complaints_pb2_grpc.ComplaintServiceStu
     stack.quiesce()
     assert max(audited().values()) == 1, "no event audited twice"
     assert stack.database.journal_outbox.count_documents({}) == 0, "the relay published every appended event"
+    assert stack.database.journal.count_documents({"published": False}) == 0, "nothing left out of the outbox"
     checked = replay_check(stack)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

@@ -92,6 +92,15 @@ def dispatched_by_router(routed: ComplaintRouted) -> bool:
     return bool(routed.opd_code) and routed.opd_code != (routed.coordinator_desk or routed.opd_code)
 
 
+def held_by(changes: Sequence[lc.Event]) -> tuple[str, ...]:
+    """The OPDs a complaint was dispatched to or decided for, first first: who may see it (identity.may_see)."""
+    held: list[str] = []
+    for change in changes:
+        if isinstance(change, lc.ComplaintDispatched | lc.OwnerDecided) and change.opd and change.opd not in held:
+            held.append(change.opd)
+    return tuple(held)
+
+
 def fold_stream(stream: Sequence[Event], policy: Policy) -> ComplaintState | None:
     """The complaint's state. Its version is the stream's length (the journal position of its last event), also
     when an old-vocabulary event had no lifecycle counterpart (a ComplaintRouted to the coordinator's desk): the

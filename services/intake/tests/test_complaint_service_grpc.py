@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 
 import grpc
@@ -17,7 +18,7 @@ from suara_intake import bootstrap
 from suara_intake.entrypoints import grpc_api
 from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_service
 from suara_kit import codec, deadline
-from suara_kit.events import ActorKind
+from suara_kit.events import Actor, ActorKind, ComplaintRouted, Event, Priority
 from suara_kit.grpc_server import RunningServer, start_server
 from suara_kit.journal import InMemoryJournal
 
@@ -336,3 +337,38 @@ def test_a_caller_without_a_deadline_gets_unavailable_within_the_servers_budget(
 
     assert raised.value.code() is grpc.StatusCode.UNAVAILABLE, raised.value.details()
     assert took < 5.0
+
+
+def test_opd_staff_trace_only_what_their_opd_holds_or_held(stub, channel, as_user, wired) -> None:
+    receipt = stub.SubmitComplaint(request(), timeout=10)
+    wired.project()
+    (submitted,) = wired.published_events()
+    routed = Event(
+        str(uuid.uuid4()), receipt.complaint_id, 2, submitted.occurred_at, Actor(ActorKind.SERVICE, "suara-router"),
+        "c", "c", "suara-router",
+        ComplaintRouted("DPUPR", "DPUPR", Priority.NORMAL, submitted.occurred_at, "R-PJU-01", "PJU"),
+    )  # fmt: skip
+    wired.timeline.apply(routed, codec.encode(routed))
+    trace = api.TraceComplaintRequest(reference=receipt.tracking_number)
+
+    def traced_by(username: str) -> grpc.StatusCode:
+        try:
+            api_grpc.ComplaintServiceStub(as_user(channel, username)).TraceComplaint(trace, timeout=10)
+        except grpc.RpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    assert traced_by("officer-dpupr") is grpc.StatusCode.OK
+    assert traced_by("head-dpupr") is grpc.StatusCode.OK
+    assert traced_by("officer-dlhkp") is grpc.StatusCode.NOT_FOUND
+    assert traced_by("coordinator-diskominfo") is grpc.StatusCode.OK
+    assert traced_by("auditor") is grpc.StatusCode.OK
+
+
+def test_staff_submit_through_an_integrator_not_themselves(channel, as_user) -> None:
+    officer = api_grpc.ComplaintServiceStub(as_user(channel, "officer-dpupr"))
+
+    error = rpc_error(officer.SubmitComplaint, request())
+
+    assert error.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "integrator" in error.details()

@@ -17,7 +17,7 @@ from suara_kit.identity.grpc_auth import (
     current_principal,
 )
 from suara_kit.identity.keys import JwksFileKeys, JwksUrlKeys, KeySource, KeysUnavailable, PemFileKeys, UnknownKey
-from suara_kit.identity.principal import OPD_SCOPED_ROLES, AccessDenied, Principal, Role, require
+from suara_kit.identity.principal import OPD_SCOPED_ROLES, AccessDenied, Principal, Role, may_see, require
 from suara_kit.identity.settings import DEFAULT_AUDIENCE, IdentitySettings
 from suara_kit.identity.verifier import SUPPORTED_ALGORITHMS, InvalidToken, TokenVerifier
 
@@ -45,5 +45,6 @@ __all__ = [
     "acting_as",
     "authenticating",
     "current_principal",
+    "may_see",
     "require",
 ]

@@ -82,3 +82,16 @@ def require(
     if integrator_id is not None and principal.role is Role.INTEGRATOR and principal.integrator_id != integrator_id:
         raise AccessDenied(f"{what} is for the integrator that submitted it; you are {principal.scope}")
     return principal
+
+
+def may_see(principal: Principal, submitted_by: str, held_by: Iterable[str]) -> bool:
+    """Whether the caller may see a complaint at all (issue 5 §5): the coordinator, the auditors and Suara's services
+    see every one; OPD staff those their OPD holds or held; an integrator those it submitted. Callers answer
+    NOT_FOUND otherwise, so that a complaint's existence is not revealed either."""
+    if principal.role in (Role.COORDINATOR, Role.SERVICE, Role.AUDITOR):
+        return True
+    if principal.role in OPD_SCOPED_ROLES:
+        return principal.opd in set(held_by)
+    if principal.role is Role.INTEGRATOR:
+        return bool(submitted_by) and submitted_by in (principal.integrator_id, principal.subject)
+    return False

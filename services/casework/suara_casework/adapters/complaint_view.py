@@ -23,7 +23,7 @@ from suara_complaint.deadlines import due_at, remaining
 from suara_complaint.lifecycle import TERMINAL, WITH_OPD, Status
 from suara_complaint.policy import Policy
 from suara_complaint.state import ComplaintState, EvolveError, evolve
-from suara_kit.complaint_stream import fold_stream, lifecycle_events
+from suara_kit.complaint_stream import fold_stream, held_by, lifecycle_events
 from suara_kit.events import ComplaintRouted, ComplaintSubmitted, Event
 
 # Sorts after every real due time: complaints with no running deadline come last in a queue.
@@ -156,7 +156,7 @@ def derive(complaint_id: str, stream: Sequence[Event], policy: Policy, calendar:
         emergency=bool(routed and routed.emergency),
         possible_duplicate_of=routed.possible_duplicate_of if routed else "",
         possible_duplicate_tracking_number=routed.possible_duplicate_tracking_number if routed else "",
-        held_by=_held_by(changes),
+        held_by=held_by(changes),
         holder=_holder(state),
         dispatched_at=dispatched_at,
         acknowledged_at=acknowledged_at,
@@ -204,14 +204,6 @@ def _deadline(d: Any, state: ComplaintState, calendar: WorkingCalendar) -> Deadl
         breached="breach" in d.fired,
         paused_seconds_left=left,
     )
-
-
-def _held_by(changes: Sequence[lc.Event]) -> tuple[str, ...]:
-    held: list[str] = []
-    for e in changes:
-        if isinstance(e, lc.ComplaintDispatched | lc.OwnerDecided) and e.opd and e.opd not in held:
-            held.append(e.opd)
-    return tuple(held)
 
 
 def _holder(state: ComplaintState) -> str:

@@ -30,6 +30,7 @@ from suara.v1 import casework_pb2_grpc as api_grpc
 from suara_casework.adapters.complaint_view import ComplaintView
 from suara_casework.adapters.views import ComplaintViews, InvalidPageToken, Page
 from suara_kit.identity import OPD_SCOPED_ROLES, Principal, Role, current_principal, require
+from suara_kit.identity import may_see as identity_may_see
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,7 @@ def read(rpc: Rpc) -> Rpc:
 
 def may_see(principal: Principal, view: ComplaintView) -> bool:
     """Whether the caller may see this complaint at all."""
-    if principal.role in (*CITY_WIDE, Role.AUDITOR):
-        return True
-    if principal.role in OPD_SCOPED_ROLES:
-        return principal.opd in view.held_by
-    if principal.role is Role.INTEGRATOR:
-        return bool(view.submitted_by) and view.submitted_by in (principal.integrator_id, principal.subject)
-    return False
+    return identity_may_see(principal, view.submitted_by, view.held_by)
 
 
 def _opd(value: str) -> str:

@@ -15,14 +15,16 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from suara.v1 import complaints_pb2 as api
 from suara.v1 import complaints_pb2_grpc as api_grpc
 from suara.v1 import events_pb2 as pb
+from suara_complaint import Policy
 from suara_intake.adapters.timeline import TimelineView
 from suara_intake.domain.model import IdempotencyKeyReused, InvalidComplaint, ReporterContact, SubmitComplaint
 from suara_intake.handlers import ComplaintNotFound, Receipt
 from suara_kit import codec, deadline
 from suara_kit.codec import channel_from_proto
+from suara_kit.complaint_stream import held_by, lifecycle_events
 from suara_kit.events import SourceChannel
 from suara_kit.grpc_server import Service
-from suara_kit.identity import AccessDenied, Principal, Role, current_principal
+from suara_kit.identity import Principal, Role, current_principal, may_see, require
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ DEADLINE_SHARE = 0.8
 # (UNAVAILABLE) rather than hung. gRPC reports "no deadline" as an enormous time_remaining(), which no timer
 # downstream can represent.
 MAX_BUDGET_S = 15.0
+# Who held a complaint does not depend on deadline budgets: the default policy reads the stream for that.
+TRACE_POLICY = Policy()
 Rpc = TypeVar("Rpc", bound=Callable[..., Any])
 
 
@@ -115,10 +119,10 @@ class ComplaintServicer(api_grpc.ComplaintServiceServicer):
     ) -> api.TraceComplaintResponse:
         if not request.reference.strip():
             raise InvalidComplaint("reference", "required (a complaint id or tracking number)")
-        principal = current_principal()
         view = self._trace(request.reference)
-        if principal.role is Role.INTEGRATOR and _submitted_by(view) != principal.integrator_id:
-            # An integrator sees only its own submissions; another's is answered as if it did not exist.
+        if not _visible_to(current_principal(), view):
+            # OPD staff see what their OPD holds or held, an integrator its own submissions; anything else is
+            # answered as if it did not exist.
             raise ComplaintNotFound(request.reference)
         response = api.TraceComplaintResponse(complaint_id=view.complaint_id, tracking_number=view.tracking_number)
         for entry in view.entries:
@@ -132,21 +136,18 @@ class ComplaintServicer(api_grpc.ComplaintServiceServicer):
 
 
 def submitter(principal: Principal) -> str:
-    """Who submits, from the verified token only (no header the caller sets): an integrator by its integrator id;
-    staff submitting at a desk (a walk-in) by their subject."""
-    if principal.role is Role.INTEGRATOR:
-        assert principal.integrator_id is not None
-        return principal.integrator_id
-    if principal.role in (Role.COORDINATOR, Role.OFFICER, Role.HEAD):
-        return principal.subject
-    raise AccessDenied(f"role {principal.role.value} may not submit complaints (integrators and staff may)")
+    """Who submits, from the verified token only (no header the caller sets): an integrator, by its integrator id.
+    A desk that takes walk-ins submits through its own integrator client, like every other door."""
+    require(principal, [Role.INTEGRATOR], action="SubmitComplaint")
+    assert principal.integrator_id is not None  # a Principal in role integrator always has one
+    return principal.integrator_id
 
 
-def _submitted_by(view: TimelineView) -> str | None:
-    first = next((e for e in view.entries if e.sequence == 1), None)
-    if first is None:
-        return None
-    return codec.decode(first.data).actor.id
+def _visible_to(principal: Principal, view: TimelineView) -> bool:
+    events = [codec.decode(entry.data) for entry in view.entries]
+    first = next((e for e in events if e.sequence == 1), None)
+    submitted_by = first.actor.id if first is not None else ""
+    return may_see(principal, submitted_by, held_by(lifecycle_events(events, TRACE_POLICY)))
 
 
 def _channel(value: int) -> SourceChannel | None:
