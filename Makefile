@@ -20,7 +20,7 @@ help:
 	@echo "make run      start Kafka, PostgreSQL, FerretDB, a local mail sink and the four services (and leave them running)"
 	@echo "make stop     stop all of it"
 	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
-	@echo "make bench    benchmark submit-to-routed and submit-to-audited against Kafka's own producer"
+	@echo "make bench    closed-loop and open-loop benchmark (10/50/100 complaints/s with simulated officers) against Kafka's own producer"
 	@echo "make simulate N=2000   N complaints through random lifecycles on the real services, with a test clock; checks every trace"
 	@echo "make train-routing   rebuild the routing model from the corpus (same corpus, same model hash)"
 	@echo "make eval-routing    evaluate routing on the held-out test split (report and confusion matrix in docs/routing)"
