@@ -17,7 +17,7 @@ GRPCURL_VERSION := v1.9.4
 .PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench simulate clean train-routing eval-routing
 
 help:
-	@echo "make run      start Kafka, PostgreSQL, FerretDB, a local mail sink and the four services (and leave them running)"
+	@echo "make run      start Kafka, PostgreSQL, FerretDB, a local mail sink and the five services (and leave them running)"
 	@echo "make stop     stop all of it"
 	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
 	@echo "make bench    closed-loop and open-loop benchmark (10/50/100 complaints/s with simulated officers) against Kafka's own producer"
