@@ -173,7 +173,7 @@ def _wait_for_groups(bootstrap: str, groups: list[str], end: dict[TopicPartition
         deadline = time.monotonic() + seconds
         for group in dict.fromkeys(groups):
             while True:
-                committed = admin.list_consumer_group_offsets(group)
+                committed = admin.list_group_offsets(group).get(group, {})  # kafka-python 3: group -> offsets
                 if not [tp for tp, o in end.items() if o > 0 and committed.get(tp, _NONE).offset < o]:
                     break
                 if time.monotonic() > deadline:
