@@ -73,6 +73,9 @@ def stack(infra: Infra) -> Iterator[Stack]:
         "SUARA_AUDIT_LISTEN": ADDRESSES["audit"],
         "SUARA_CASEWORK_LISTEN": ADDRESSES["casework"],
         "SUARA_DEADLINE_CLOCK_SECONDS": "1",
+        # Casework and the router read "now" as real time plus an offset in the store (suara_kit.clock); it stays 0
+        # unless a test moves it (test_simulation, which puts it back to 0 when it ends).
+        "SUARA_TEST_CLOCK": "store",
         "SUARA_AUDIT_CHECKPOINT_INTERVAL_S": "1",
         "SUARA_AUDIT_LEASE_TTL_S": "6",
         "SUARA_LOG_LEVEL": "INFO",
