@@ -66,9 +66,10 @@ format: install
 
 typecheck: install
 	$(VENV)/bin/mypy -p suara_kit -p suara_complaint -p suara_routing -p suara_verify -p suara_intake -p suara_router -p suara_notifier -p suara_audit -p suara_casework -p suara_cli
+	MYPYPATH=deploy/local $(VENV)/bin/mypy -p suara_infra
 
 unit: install
-	$(VENV)/bin/pytest -q libs/suara-kit/tests libs/suara-complaint/tests libs/suara-routing/tests libs/suara-verify/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests services/casework/tests cli/tests
+	$(VENV)/bin/pytest -q libs/suara-kit/tests libs/suara-complaint/tests libs/suara-routing/tests libs/suara-verify/tests services/intake/tests services/router/tests services/notifier/tests services/audit/tests services/casework/tests cli/tests deploy/local/tests
 
 integration: install infra-install tools
 	@echo "integration tests: own Kafka :19092 and FerretDB :17017; logs of broker, store and services in var/test/log/"
