@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 import grpc
 from google.protobuf import message as pb_message
+from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from suara.v1 import casework_pb2 as cw
@@ -248,7 +249,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 COMMANDS_BY_NAME = {c.name: c for c in COMMANDS}
-QUERIES = ("queue", "overdue", "desk", "show")
+QUERIES = ("queue", "overdue", "desk", "show", "figures")
 NAMES = frozenset((*QUERIES, *COMMANDS_BY_NAME))
 
 
@@ -272,6 +273,10 @@ def add_parsers(commands: Any) -> None:
     commands.add_parser(
         "desk", parents=[paged], help="the coordinator's desk: unverified, returned, capped, possible duplicates"
     )
+    figures = commands.add_parser(
+        "figures", parents=[common], help="what piles up: open complaints by status, median times, breaches"
+    )
+    figures.add_argument("--opd", type=str.upper, default="", help="OPD code (default: yours, or city-wide)")
     show = commands.add_parser("show", parents=[common], help="one complaint's status, owner and deadlines")
     show.add_argument("reference", metavar="REF", help="complaint id or tracking number")
 
@@ -348,6 +353,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         try:
             if args.command == "show":
                 return _show(session, args, out)
+            if args.command == "figures":
+                return _figures(session, args, out)
             if args.command in QUERIES:
                 return _list(session, args, out)
             return _execute(session, COMMANDS_BY_NAME[args.command], args, attempt, out)
@@ -524,6 +531,31 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
         "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in (header, *rows)
     ]
+
+
+def _figures(session: Session, args: argparse.Namespace, out: TextIO) -> int:
+    figures: cw.OpdFigures = session.stub.GetFigures(
+        cw.GetFiguresRequest(opd=args.opd), metadata=session.metadata, timeout=TIMEOUT_SECONDS
+    )
+    if args.json:
+        _json(out, MessageToDict(figures, preserving_proto_field_name=True))
+        return 0
+    print(f"figures of {figures.opd or 'the whole city'}", file=out)
+    open_total = sum(figures.open_by_status.values())
+    by_status = ", ".join(f"{status} {count}" for status, count in sorted(figures.open_by_status.items()))
+    print(f"  open:                   {open_total}" + (f" ({by_status})" if by_status else ""), file=out)
+
+    def median(present: bool, hours: float, count: int) -> str:
+        return f"{hours:.1f} h (over {count})" if present else "-"
+
+    ack = median(
+        figures.HasField("median_hours_to_acknowledge"), figures.median_hours_to_acknowledge, figures.acknowledged
+    )
+    res = median(figures.HasField("median_hours_to_resolve"), figures.median_hours_to_resolve, figures.resolved)
+    print(f"  median to acknowledge:  {ack}", file=out)
+    print(f"  median to resolve:      {res}", file=out)
+    print(f"  breaches this month:    {figures.breaches_this_month}", file=out)
+    return 0
 
 
 def _show(session: Session, args: argparse.Namespace, out: TextIO) -> int:

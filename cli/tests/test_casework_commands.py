@@ -119,6 +119,15 @@ class FakeCasework(casework_pb2_grpc.CaseworkServiceServicer):
     def visible(self, complaint: cw.ComplaintView, principal: Principal) -> bool:
         return principal.role is PrincipalRole.COORDINATOR or principal.opd == complaint.opd
 
+    def GetFigures(self, request: cw.GetFiguresRequest, context: grpc.ServicerContext) -> cw.OpdFigures:
+        opd = request.opd or (current_principal().opd or "")
+        held = [v for v in self.views.values() if not opd or v.opd == opd]
+        figures = cw.OpdFigures(opd=opd, acknowledged=1, resolved=0, breaches_this_month=2)
+        for view in held:
+            figures.open_by_status[view.status] = figures.open_by_status[view.status] + 1
+        figures.median_hours_to_acknowledge = 5.5
+        return figures
+
     def GetComplaint(self, request: cw.GetComplaintRequest, context: grpc.ServicerContext) -> cw.ComplaintView:
         found = self.find(request.reference, context)
         principal = current_principal()
@@ -810,3 +819,22 @@ def test_trace_follow_rides_out_an_unreachable_intake(monkeypatch: pytest.Monkey
     assert cli_main._follow(fetch, 0, 1.0) == 0
 
     assert capsys.readouterr().err == "suara: intake unreachable (UNAVAILABLE); still trying\n"
+
+
+def test_figures_show_what_piles_up_in_the_officers_opd(casework: Casework, capsys) -> None:
+    code = casework.run("figures")
+
+    out = logged_in(capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "figures of DPUPR"
+    assert "median to acknowledge:  5.5 h (over 1)" in out
+    assert "median to resolve:      -" in out
+    assert "breaches this month:    2" in out
+
+
+def test_figures_json_is_the_message_for_scripts(casework: Casework, capsys) -> None:
+    casework.run("figures", "--json")
+
+    figures = json.loads(logged_in(capsys))
+    assert figures["opd"] == "DPUPR"
+    assert figures["median_hours_to_acknowledge"] == 5.5

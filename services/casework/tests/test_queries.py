@@ -261,3 +261,21 @@ def test_watching_a_complaint_of_another_opd_is_not_found(as_user: Any, views: I
         next(as_user("officer-dlhkp").watch(get(story.complaint_id)))
 
     assert error.value.code() is grpc.StatusCode.NOT_FOUND
+
+
+def test_figures_show_what_piles_up_per_opd_and_city_wide_within_each_roles_scope(
+    as_user: Any, views: InMemoryComplaintViews
+) -> None:
+    Story(routed()).apply_to(views)
+    Story(routed()).apply_to(views)
+    Story(routed("DLHKP")).apply_to(views)
+
+    dpupr = as_user("officer-dpupr")("GetFigures", api.GetFiguresRequest())
+    city = as_user("coordinator-diskominfo")("GetFigures", api.GetFiguresRequest())
+    refused = as_user("officer-dpupr").refused("GetFigures", api.GetFiguresRequest(opd="DLHKP"))
+
+    assert (dpupr.opd, dict(dpupr.open_by_status)) == ("DPUPR", {"dispatched": 2})
+    assert city.opd == ""
+    assert sum(city.open_by_status.values()) == 3
+    assert not dpupr.HasField("median_hours_to_resolve")  # nothing resolved yet
+    assert refused.code() is grpc.StatusCode.PERMISSION_DENIED

@@ -630,3 +630,93 @@ class ComplaintView(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ComplaintView: _TypeAlias = ComplaintView  # noqa: Y015
+
+@_typing.final
+class GetFiguresRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OPD_FIELD_NUMBER: _builtins.int
+    opd: _builtins.str
+    """OPD code; empty: the caller's own OPD (OPD staff) or the whole city (coordinator, auditor)."""
+    def __init__(
+        self,
+        *,
+        opd: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["opd", b"opd"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetFiguresRequest: _TypeAlias = GetFiguresRequest  # noqa: Y015
+
+@_typing.final
+class OpdFigures(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class OpenByStatusEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    OPD_FIELD_NUMBER: _builtins.int
+    OPEN_BY_STATUS_FIELD_NUMBER: _builtins.int
+    MEDIAN_HOURS_TO_ACKNOWLEDGE_FIELD_NUMBER: _builtins.int
+    ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
+    MEDIAN_HOURS_TO_RESOLVE_FIELD_NUMBER: _builtins.int
+    RESOLVED_FIELD_NUMBER: _builtins.int
+    BREACHES_THIS_MONTH_FIELD_NUMBER: _builtins.int
+    opd: _builtins.str
+    """Empty for the whole city."""
+    median_hours_to_acknowledge: _builtins.float
+    """From the OPD's receiving a complaint to its acknowledgement / resolution; unset when none yet."""
+    acknowledged: _builtins.int
+    median_hours_to_resolve: _builtins.float
+    resolved: _builtins.int
+    breaches_this_month: _builtins.int
+    """Deadlines of the OPD's stages breached this calendar month (WIB)."""
+    @_builtins.property
+    def open_by_status(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """Open complaints by status ("penumpukan": what is piling up)."""
+
+    def __init__(
+        self,
+        *,
+        opd: _builtins.str = ...,
+        open_by_status: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        median_hours_to_acknowledge: _builtins.float | None = ...,
+        acknowledged: _builtins.int = ...,
+        median_hours_to_resolve: _builtins.float | None = ...,
+        resolved: _builtins.int = ...,
+        breaches_this_month: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_median_hours_to_acknowledge", b"_median_hours_to_acknowledge", "_median_hours_to_resolve", b"_median_hours_to_resolve", "median_hours_to_acknowledge", b"median_hours_to_acknowledge", "median_hours_to_resolve", b"median_hours_to_resolve"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_median_hours_to_acknowledge", b"_median_hours_to_acknowledge", "_median_hours_to_resolve", b"_median_hours_to_resolve", "acknowledged", b"acknowledged", "breaches_this_month", b"breaches_this_month", "median_hours_to_acknowledge", b"median_hours_to_acknowledge", "median_hours_to_resolve", b"median_hours_to_resolve", "opd", b"opd", "open_by_status", b"open_by_status", "resolved", b"resolved"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__median_hours_to_acknowledge: _TypeAlias = _typing.Literal["median_hours_to_acknowledge"]  # noqa: Y015
+    _WhichOneofArgType__median_hours_to_acknowledge: _TypeAlias = _typing.Literal["_median_hours_to_acknowledge", b"_median_hours_to_acknowledge"]  # noqa: Y015
+    _WhichOneofReturnType__median_hours_to_resolve: _TypeAlias = _typing.Literal["median_hours_to_resolve"]  # noqa: Y015
+    _WhichOneofArgType__median_hours_to_resolve: _TypeAlias = _typing.Literal["_median_hours_to_resolve", b"_median_hours_to_resolve"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__median_hours_to_acknowledge) -> _WhichOneofReturnType__median_hours_to_acknowledge | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__median_hours_to_resolve) -> _WhichOneofReturnType__median_hours_to_resolve | None: ...
+
+Global___OpdFigures: _TypeAlias = OpdFigures  # noqa: Y015

@@ -144,6 +144,11 @@ class CaseworkServiceStub:
                 request_serializer=suara_dot_v1_dot_casework__pb2.GetComplaintRequest.SerializeToString,
                 response_deserializer=suara_dot_v1_dot_casework__pb2.ComplaintView.FromString,
                 _registered_method=True)
+        self.GetFigures = channel.unary_unary(
+                '/suara.v1.CaseworkService/GetFigures',
+                request_serializer=suara_dot_v1_dot_casework__pb2.GetFiguresRequest.SerializeToString,
+                response_deserializer=suara_dot_v1_dot_casework__pb2.OpdFigures.FromString,
+                _registered_method=True)
 
 
 class CaseworkServiceServicer:
@@ -289,6 +294,13 @@ class CaseworkServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFigures(self, request, context):
+        """Figures for the command centre: one OPD's (its staff: their own), or the city's (coordinator, auditor).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseworkServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -401,6 +413,11 @@ def add_CaseworkServiceServicer_to_server(servicer, server):
                     servicer.WatchComplaint,
                     request_deserializer=suara_dot_v1_dot_casework__pb2.GetComplaintRequest.FromString,
                     response_serializer=suara_dot_v1_dot_casework__pb2.ComplaintView.SerializeToString,
+            ),
+            'GetFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFigures,
+                    request_deserializer=suara_dot_v1_dot_casework__pb2.GetFiguresRequest.FromString,
+                    response_serializer=suara_dot_v1_dot_casework__pb2.OpdFigures.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -997,6 +1014,33 @@ class CaseworkService:
             '/suara.v1.CaseworkService/WatchComplaint',
             suara_dot_v1_dot_casework__pb2.GetComplaintRequest.SerializeToString,
             suara_dot_v1_dot_casework__pb2.ComplaintView.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/suara.v1.CaseworkService/GetFigures',
+            suara_dot_v1_dot_casework__pb2.GetFiguresRequest.SerializeToString,
+            suara_dot_v1_dot_casework__pb2.OpdFigures.FromString,
             options,
             channel_credentials,
             insecure,

@@ -70,6 +70,8 @@ class CaseworkServiceStub:
     """The coordinator's desk: unverified, returned, at the hand-back cap, possible duplicates."""
     WatchComplaint: _grpc.UnaryStreamMultiCallable[_casework_pb2.GetComplaintRequest, _casework_pb2.ComplaintView]
     """The complaint's view now and after every change, until the caller hangs up."""
+    GetFigures: _grpc.UnaryUnaryMultiCallable[_casework_pb2.GetFiguresRequest, _casework_pb2.OpdFigures]
+    """Figures for the command centre: one OPD's (its staff: their own), or the city's (coordinator, auditor)."""
 
 @_typing.type_check_only
 class CaseworkServiceAsyncStub(CaseworkServiceStub):
@@ -104,6 +106,8 @@ class CaseworkServiceAsyncStub(CaseworkServiceStub):
     """The coordinator's desk: unverified, returned, at the hand-back cap, possible duplicates."""
     WatchComplaint: _aio.UnaryStreamMultiCallable[_casework_pb2.GetComplaintRequest, _casework_pb2.ComplaintView]  # type: ignore[assignment]
     """The complaint's view now and after every change, until the caller hangs up."""
+    GetFigures: _aio.UnaryUnaryMultiCallable[_casework_pb2.GetFiguresRequest, _casework_pb2.OpdFigures]  # type: ignore[assignment]
+    """Figures for the command centre: one OPD's (its staff: their own), or the city's (coordinator, auditor)."""
 
 class CaseworkServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -267,5 +271,13 @@ class CaseworkServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_casework_pb2.ComplaintView], _abc.AsyncIterator[_casework_pb2.ComplaintView]]:
         """The complaint's view now and after every change, until the caller hangs up."""
+
+    @_abc_1.abstractmethod
+    def GetFigures(
+        self,
+        request: _casework_pb2.GetFiguresRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_casework_pb2.OpdFigures, _abc.Awaitable[_casework_pb2.OpdFigures]]:
+        """Figures for the command centre: one OPD's (its staff: their own), or the city's (coordinator, auditor)."""
 
 def add_CaseworkServiceServicer_to_server(servicer: CaseworkServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -188,6 +188,26 @@ class QueryRpcs(api_grpc.CaseworkServiceServicer):
         return self._listed(page)
 
     @read
+    def GetFigures(self, request: api.GetFiguresRequest, context: grpc.ServicerContext) -> api.OpdFigures:
+        principal = require(current_principal(), [*CITY_WIDE, *OPD_STAFF, Role.AUDITOR], action="GetFigures")
+        opd = _opd(request.opd) or (principal.opd or "" if principal.role in OPD_SCOPED_ROLES else "")
+        if opd:
+            require(principal, [*CITY_WIDE, *OPD_STAFF, Role.AUDITOR], opd=opd, action=f"the figures of {opd}")
+        figures = self._views.figures(opd or None, self._clock())
+        reply = api.OpdFigures(
+            opd=opd,
+            open_by_status={status: count for status, count in figures.open_by_status.items()},
+            acknowledged=figures.acknowledged,
+            resolved=figures.resolved,
+            breaches_this_month=figures.breaches_this_month,
+        )
+        if figures.median_time_to_acknowledge is not None:
+            reply.median_hours_to_acknowledge = figures.median_time_to_acknowledge.total_seconds() / 3600
+        if figures.median_time_to_resolve is not None:
+            reply.median_hours_to_resolve = figures.median_time_to_resolve.total_seconds() / 3600
+        return reply
+
+    @read
     def ListDesk(self, request: api.ListDeskRequest, context: grpc.ServicerContext) -> api.ListComplaintsResponse:
         require(current_principal(), CITY_WIDE, action="the coordinator's desk")
         return self._listed(self._views.desk(request.page_size, request.page_token))
