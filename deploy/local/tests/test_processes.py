@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from suara_infra.processes import PidFile, exclusive_lock, is_alive, log_tail, spawn, terminate
 
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)", "--suara-test-marker"]
+# SIGINT back to Python's default: a process started from a background job inherits SIGINT ignored (as CI and
+# `make test &` may start us), and the test is about terminate()'s signal, not about that inheritance.
+SLEEPER = [
+    sys.executable,
+    "-c",
+    "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); time.sleep(60)",
+    "--suara-test-marker",
+]
 
 
 @pytest.fixture

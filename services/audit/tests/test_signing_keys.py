@@ -3,6 +3,7 @@ each checked at start with an error naming the variable."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -106,6 +107,11 @@ def test_the_service_refuses_to_start_with_an_unusable_signer_before_connecting_
     for name, value in {**BASE, "SUARA_AUDIT_SIGNER_FACTORY": "fake_kms:not_a_signer"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SUARA_AUDIT_SIGNING_KEY_FILE", raising=False)
+    # main() configures the process's logging before it fails; give it a root logger of its own for this test, so
+    # that its JSON handler does not write into every later test's stderr.
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
 
     assert main([]) == 2
     assert "SUARA_AUDIT_SIGNER_FACTORY=fake_kms:not_a_signer" in capsys.readouterr().err
