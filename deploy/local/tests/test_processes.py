@@ -13,7 +13,8 @@ from suara_infra.processes import PidFile, exclusive_lock, is_alive, log_tail, s
 SLEEPER = [
     sys.executable,
     "-c",
-    "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); time.sleep(60)",
+    "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); print('ready', flush=True); "
+    "time.sleep(60)",
     "--suara-test-marker",
 ]
 
@@ -69,7 +70,11 @@ def test_a_killed_process_not_yet_reaped_counts_as_dead(tmp_path: Path) -> None:
 
 
 def test_terminate_stops_with_the_given_signal(sleeper) -> None:
-    _, pid = sleeper
+    pid_file, pid = sleeper
+    log = pid_file.path.parent.parent / "log" / "sleeper.log"
+    deadline = time.monotonic() + 30  # on a busy machine Python takes a while to start: signal it once it listens
+    while "ready" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert terminate(pid, timeout=10, stop_signal=signal.SIGINT)
     assert not is_alive(pid)
 
