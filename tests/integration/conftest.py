@@ -23,6 +23,7 @@ from harness import ADDRESSES, IDENTITY, INFRA, PORTS, REPO, STACK, STATE, Infra
 from pymongo import MongoClient
 
 from suara.v1 import complaints_pb2_grpc
+from suara_kit.identity.dev import DevIdentityProvider
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +81,9 @@ def stack(infra: Infra) -> Iterator[Stack]:
         "SUARA_AUDIT_LEASE_TTL_S": "6",
         "SUARA_LOG_LEVEL": "INFO",
     }
+    # The development identity provider the services trust, made here so that env (which every subprocess of the
+    # tests gets, e.g. `suara-intake rebuild-timeline`) carries its settings; suara-stack then uses the same one.
+    env.update(DevIdentityProvider.ensure(IDENTITY, REPO / "data/kota-kediri/demo-users.toml").service_env())
     client: MongoClient[dict[str, Any]] = MongoClient(infra.mongo_url, tz_aware=True)
     running = Stack(env, env["SUARA_EVENTS_TOPIC"], env["SUARA_DEADLETTER_TOPIC"], client[database_name], maildir)
     try:
