@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from suara_cli.main import main
+from suara_complaint.policy import load_rules
 from suara_intake import bootstrap
 from suara_intake.adapters.catalogue_files import load_catalogue
 from suara_intake.adapters.contacts import InMemoryContactStore
@@ -35,6 +36,7 @@ class Intake:
         journal = InMemoryJournal()
         self.wired = bootstrap.wire(
             catalogue=load_catalogue(DATA_DIR),
+            rules=load_rules(DATA_DIR, DATA_DIR.parent / "calendar"),
             journal=journal,
             appended=publish_on_append(journal, self.publisher),
             contacts=self.contacts,

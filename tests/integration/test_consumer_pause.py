@@ -45,7 +45,7 @@ def from_a_newer_producer() -> bytes:
     envelope.ParseFromString(submitted())
     envelope.ClearField("payload")
     envelope.event_type = "Lifecycle.ComplaintTeleported"
-    return envelope.SerializeToString() + b"\xea\x02\x02\x08\x01"  # field 45: a payload case this code lacks
+    return envelope.SerializeToString() + b"\x9a\x06\x02\x08\x01"  # field 99: a payload case this code lacks
 
 
 class CountingDeadLetters(DeadLetters):

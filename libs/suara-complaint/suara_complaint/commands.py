@@ -148,9 +148,19 @@ class Resolve(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Route(Command):
-    """The router's decision for a submitted or returned complaint."""
+    """The router's decision for a submitted or returned complaint: dispatch it to `opd`. `priority`, when the
+    router's reading set one (an emergency), budgets the OPD's deadlines instead of the complaint's own."""
 
     opd: str
+    rule_id: str
+    reason: str
+    priority: Priority | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RouteToDesk(Command):
+    """The router's first reading of a submitted complaint, when it does not dispatch it: the coordinator's desk."""
+
     rule_id: str
     reason: str
 

@@ -22,7 +22,7 @@ from suara_complaint import events as ev
 from suara_complaint.actors import OPD_ROLES, Role
 from suara_complaint.deadlines import command_for, due, schedule
 from suara_complaint.lifecycle import TRANSITIONS, WITH_OPD, Status, next_status
-from suara_complaint.policy import ESCALATION_ORDER, Context, Stage
+from suara_complaint.policy import ESCALATION_ORDER, Context, Priority, Stage
 from suara_complaint.state import ComplaintState, evolve
 
 TEXT_MAX = 4000
@@ -76,6 +76,7 @@ PERMISSIONS: Mapping[type[c.Command], frozenset[Role]] = {
     c.HandBack: OPD_ROLES,
     c.Resolve: OPD_ROLES,
     c.Route: frozenset({Role.SYSTEM}),
+    c.RouteToDesk: frozenset({Role.SYSTEM}),
     c.RecordNotification: frozenset({Role.SYSTEM}),
     c.RecordDeadlineWarning: frozenset({Role.SYSTEM}),
     c.RecordDeadlineBreach: frozenset({Role.SYSTEM}),
@@ -104,6 +105,7 @@ PRIMARY_EVENT: Mapping[type[c.Command], type[ev.Event]] = {
     c.HandBack: ev.ComplaintHandedBack,
     c.Resolve: ev.ComplaintResolved,
     c.Route: ev.ComplaintDispatched,
+    c.RouteToDesk: ev.RoutedToDesk,
     c.RecordNotification: ev.StaffNotified,
     c.RecordDeadlineWarning: ev.DeadlineWarned,
     c.RecordDeadlineBreach: ev.DeadlineBreached,
@@ -291,7 +293,8 @@ def _submit(state: ComplaintState | None, cmd: c.Submit, ctx: Context, out: _Bat
     out.add(
         ev.ComplaintSubmitted,
         tracking_number=_required("tracking_number", cmd.tracking_number, CODE_MAX),
-        category=_required("category", cmd.category, CODE_MAX),
+        # Optional: most doors have no operator to choose one; the router's reading proposes it.
+        category=_optional("category", cmd.category, CODE_MAX),
         priority=cmd.priority,
         text=_required("text", cmd.text, TEXT_MAX),
         kelurahan_code=cmd.kelurahan_code.strip(),
@@ -310,14 +313,23 @@ def _no_ping_pong(s: ComplaintState, opd: str, command: str) -> None:
         )
 
 
-def _dispatch_event(s: ComplaintState, ctx: Context, out: _Batch, opd: str, rule_id: str, reason: str) -> None:
+def _dispatch_event(
+    s: ComplaintState,
+    ctx: Context,
+    out: _Batch,
+    opd: str,
+    rule_id: str,
+    reason: str,
+    priority: Priority | None = None,
+) -> None:
+    priority = priority or s.priority
     out.add(
         ev.ComplaintDispatched,
         opd=opd,
         rule_id=rule_id,
         reason=reason,
-        acknowledge_within=ctx.policy.acknowledge_budget(s.priority),
-        resolve_within=ctx.policy.resolve_budget(s.priority, s.kind),
+        acknowledge_within=ctx.policy.acknowledge_budget(priority),
+        resolve_within=ctx.policy.resolve_budget(priority, s.kind),
     )
 
 
@@ -341,7 +353,16 @@ def _route(state: ComplaintState | None, cmd: c.Route, ctx: Context, out: _Batch
     _from_desk(s, "Route")
     _no_ping_pong(s, opd, "Route")
     rule_id = _required("rule_id", cmd.rule_id, CODE_MAX)
-    _dispatch_event(s, ctx, out, opd, rule_id, _optional("reason", cmd.reason, REASON_MAX))
+    _dispatch_event(s, ctx, out, opd, rule_id, _optional("reason", cmd.reason, REASON_MAX), cmd.priority)
+
+
+def _route_to_desk(state: ComplaintState | None, cmd: c.RouteToDesk, ctx: Context, out: _Batch) -> None:
+    _transition(state, ev.RoutedToDesk, "RouteToDesk")
+    out.add(
+        ev.RoutedToDesk,
+        rule_id=_required("rule_id", cmd.rule_id, CODE_MAX),
+        reason=_optional("reason", cmd.reason, REASON_MAX),
+    )
 
 
 def _dispatch(state: ComplaintState | None, cmd: c.Dispatch, ctx: Context, out: _Batch) -> None:
@@ -592,6 +613,7 @@ _HANDLERS: Mapping[type[c.Command], Handler] = {
     c.HandBack: _hand_back,
     c.Resolve: _resolve,
     c.Route: _route,
+    c.RouteToDesk: _route_to_desk,
     c.RecordNotification: _notified,
     c.RecordDeadlineWarning: _deadline,
     c.RecordDeadlineBreach: _deadline,

@@ -71,6 +71,15 @@ class ComplaintDispatched(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RoutedToDesk(Event):
+    """The router's first reading put the complaint on the coordinator's desk instead of dispatching it (outside
+    city authority, low confidence, a possible duplicate): it stays `submitted`, for the coordinator to verify."""
+
+    rule_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class OwnerDecided(Event):
     """The coordinator decided which OPD owns the complaint; the only way back to an OPD that handed it back.
     `final`: that OPD can no longer hand it back."""
@@ -227,6 +236,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ComplaintSubmitted,
     ComplaintVerified,
     ComplaintDispatched,
+    RoutedToDesk,
     OwnerDecided,
     InfoRequested,
     ComplaintMarkedDuplicate,

@@ -59,6 +59,7 @@ TRANSITIONS: Mapping[str, Transitions] = {
         S.IN_PROGRESS: S.DISPATCHED,
         S.REOPENED: S.DISPATCHED,
     },
+    "RoutedToDesk": {S.SUBMITTED: Target.SAME},  # the router's first reading, when it does not dispatch
     "OwnerDecided": _all(ACTIVE, S.DISPATCHED),
     "InfoRequested": _all(ACTIVE, S.WAITING_ON_CITIZEN),
     "InfoAdded": {**_all(ACTIVE, Target.SAME), S.WAITING_ON_CITIZEN: Target.RESUME},

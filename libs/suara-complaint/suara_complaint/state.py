@@ -187,7 +187,7 @@ def _apply(s: ComplaintState, e: ev.Event, before: Status, open_: _Opener) -> Co
                 owner_final=False,
                 deadlines=(open_(Stage.DISPATCH, "", e.dispatch_within),),
             )
-        case ev.HandBackCapReached():
+        case ev.HandBackCapReached() | ev.RoutedToDesk():
             return s
         case ev.ComplaintResolved():
             return replace(

@@ -1,17 +1,18 @@
 """A complaint's stream in the aggregate's vocabulary (suara_complaint), whichever vocabulary wrote each event.
 
 The topic and the journal carry two vocabularies (docs/decisions/0023-two-vocabularies-one-aggregate.md): the
-walking skeleton's three types, which intake, the router and the notifier still write (ComplaintSubmitted,
-ComplaintRouted, StaffNotified), and the lifecycle's types (payload = a suara_complaint event), which every
-command after routing writes. `lifecycle_events` reads a whole stream as the aggregate's events, translating the
-three old types the way an upcaster would:
+walking skeleton's three types (ComplaintSubmitted, ComplaintRouted, StaffNotified), which are the wire forms in
+which intake, the router's first reading and the notifier's routing alerts record what the aggregate decided (with
+evidence the aggregate does not keep), and the lifecycle's types (payload = a suara_complaint event), which every
+other decision is recorded as. `lifecycle_events` reads a whole stream as the aggregate's events, translating the
+three old types the way an upcaster would, one for one:
 - ComplaintSubmitted -> the lifecycle's ComplaintSubmitted; its priority and category are the routing's (looked
   ahead), because intake records before anything has read the text;
 - ComplaintRouted -> ComplaintDispatched to the OPD, unless the router put the complaint on the coordinator's
-  desk without naming another agency (outside authority, low confidence): then nothing, and the complaint stays
-  `submitted`, unverified, which is exactly where the coordinator's desk begins (an emergency the desk must also
-  act on is dispatched to its first responder all the same);
-- StaffNotified -> the lifecycle's StaffNotified.
+  desk without naming another agency (outside authority, low confidence): then RoutedToDesk, and the complaint
+  stays `submitted`, unverified, which is exactly where the coordinator's desk begins (an emergency the desk must
+  also act on is dispatched to its first responder all the same);
+- StaffNotified -> the lifecycle's StaffNotified, keyed by the alert's own id.
 The translation is pure and deterministic, so folding a stream gives the same state every time (replay).
 """
 
@@ -35,11 +36,14 @@ _PRIORITIES = {"darurat": Priority.DARURAT, "tinggi": Priority.TINGGI, "normal":
 def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
     """The stream (in sequence order) as the aggregate's events."""
     routed = next((e.payload for e in stream if isinstance(e.payload, ComplaintRouted)), None)
-    priority = _PRIORITIES.get(str(routed.priority), Priority.NORMAL) if routed else Priority.NORMAL
+    priority = routing_priority(routed) if routed else Priority.NORMAL
+    kind = ResolutionKind.PENGADUAN  # until the coordinator verifies it as another kind
     translated: list[lc.Event] = []
     for event in stream:
         payload = event.payload
         if isinstance(payload, LifecycleEvent):
+            if isinstance(payload, lc.ComplaintVerified):
+                kind = payload.kind
             translated.append(payload)
         elif isinstance(payload, ComplaintSubmitted):
             translated.append(
@@ -58,6 +62,7 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
             )
         elif isinstance(payload, ComplaintRouted):
             if not dispatched_by_router(payload):
+                translated.append(lc.RoutedToDesk(**_envelope(event), rule_id=payload.rule_id, reason=payload.reason))
                 continue
             translated.append(
                 lc.ComplaintDispatched(
@@ -66,13 +71,14 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
                     rule_id=payload.rule_id,
                     reason=payload.reason,
                     acknowledge_within=policy.acknowledge_budget(priority),
-                    resolve_within=policy.resolve_budget(priority, ResolutionKind.PENGADUAN),
+                    resolve_within=policy.resolve_budget(priority, kind),
                 )
             )
         elif isinstance(payload, StaffNotified):
             translated.append(
                 lc.StaffNotified(
-                    **_envelope(event),
+                    # One alert, one key: the alert's id (its Message-ID), which the notifier's command is keyed by.
+                    **_envelope(event, command_key=event.event_id),
                     opd=payload.opd_code,
                     channel=payload.channel,
                     recipient=payload.recipient,
@@ -81,6 +87,11 @@ def lifecycle_events(stream: Sequence[Event], policy: Policy) -> list[lc.Event]:
                 )
             )
     return translated
+
+
+def routing_priority(routed: ComplaintRouted) -> Priority:
+    """The priority the router's reading gave (an emergency's `darurat`)."""
+    return _PRIORITIES.get(str(routed.priority), Priority.NORMAL)
 
 
 def dispatched_by_router(routed: ComplaintRouted) -> bool:
@@ -102,9 +113,9 @@ def held_by(changes: Sequence[lc.Event]) -> tuple[str, ...]:
 
 
 def fold_stream(stream: Sequence[Event], policy: Policy) -> ComplaintState | None:
-    """The complaint's state. Its version is the stream's length (the journal position of its last event), also
-    when an old-vocabulary event had no lifecycle counterpart (a ComplaintRouted to the coordinator's desk): the
-    version is what callers send as expected_version and what the next event's sequence follows."""
+    """The complaint's state. Its version is the stream's length (the journal position of its last event): every
+    event translates to exactly one of the aggregate's, so the two agree; the version is what callers send as
+    expected_version and what the next event's sequence follows."""
     state = fold(lifecycle_events(stream, policy))
     return None if state is None else replace(state, version=len(stream))
 

@@ -1,6 +1,7 @@
 """Changing a complaint: load its stream, fold, decide, append the decision at the expected version.
 
-This is the one write path for every command after submission (casework API, router re-dispatch, deadline clock):
+This is the one write path for every change to a complaint (intake's submission, the router's routing and
+re-dispatch, the casework API, the deadline clock, the notifier):
     outcome = ComplaintStore(...).execute(command)
 It loads the complaint's stream from the journal (both vocabularies, see complaint_stream), folds it, asks the
 aggregate (suara_complaint.decide) and appends the events it decides at the next positions. The journal's unique
@@ -8,6 +9,12 @@ position per complaint is the optimistic lock: when another writer took the next
 decided again on the fresh state, where a caller's stale `expected_version` becomes ABORTED with the current
 version and a system command simply applies to the new state. A retried command (same idempotency key) records
 nothing and answers the current version. The relay publishes what was appended (suara_kit.relay).
+
+Wire forms: intake, the router's first reading and the notifier's routing alerts record the aggregate's decision
+in the topic's older, richer types (ComplaintSubmitted with the kelurahan's names, ComplaintRouted with the routing
+evidence, StaffNotified; docs/decisions/0023). They pass `wire`, which renders each of the command's own events as
+that envelope; the store checks that the rendering reads back (complaint_stream.lifecycle_events) as exactly the
+decided event, so a wire form can add evidence but never say something the aggregate did not decide.
 
 Without multi-document transactions a batch of several events is several inserts; a crash between them leaves the
 first part. The aggregate derives everything it needs from the events that are there (a missing HandBackCapReached
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from suara_complaint import Context, Policy, Refusal, decide, evolve
@@ -28,7 +35,7 @@ from suara_complaint.commands import Command
 from suara_complaint.lifecycle import Status
 from suara_complaint.state import ComplaintState
 from suara_kit import codec
-from suara_kit.complaint_stream import fold_stream
+from suara_kit.complaint_stream import fold_stream, lifecycle_events
 from suara_kit.events import Event
 from suara_kit.journal import ConcurrencyConflict, Journal, StoredEvent
 
@@ -49,6 +56,14 @@ class Refused(Exception):
 
 class TooManyConflicts(RuntimeError):
     pass
+
+
+class WireFormMismatch(RuntimeError):
+    """A writer's wire form does not read back as the event the aggregate decided: a bug in that writer."""
+
+
+# Renders a decided event as the envelope to store at `sequence` (see "Wire forms" above).
+WireForm = Callable[[lc.Event, int], Event]
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,10 @@ class ComplaintStore:
         self._clock = clock
         self._max_attempts = max_attempts
 
+    @property
+    def journal(self) -> Journal:
+        return self._journal
+
     def load(self, complaint_id: str) -> Loaded:
         stored = tuple(self._journal.stream(complaint_id))
         events = tuple(codec.decode(entry.data) for entry in stored)
@@ -94,7 +113,7 @@ class ComplaintStore:
     def context(self) -> Context:
         return Context(self._clock(), self.policy, self.calendar)
 
-    def execute(self, command: Command, display_name: str = "") -> Outcome:
+    def execute(self, command: Command, display_name: str = "", wire: WireForm | None = None) -> Outcome:
         """Decide and record `command`. Raises Refused, or TooManyConflicts when the complaint kept changing."""
         for _ in range(self._max_attempts):
             loaded = self.load(command.complaint_id)
@@ -102,13 +121,12 @@ class ComplaintStore:
             if isinstance(decision, Refusal):
                 raise Refused(decision)
             state = loaded.state
-            version = state.version if state is not None else 0
             if not decision:
                 assert state is not None  # decide records nothing only for a complaint that exists
                 self._requeue_unpublished(loaded, command.idempotency_key)
                 return Outcome(command.complaint_id, state.version, state.status, ())
             try:
-                recorded = self._append(version, decision, command, display_name)
+                recorded = self._append(loaded, decision, command, display_name, wire)
             except ConcurrencyConflict as conflict:
                 log.info(
                     "complaint changed while deciding; deciding again",
@@ -127,31 +145,58 @@ class ComplaintStore:
     def _requeue_unpublished(self, loaded: Loaded, key: str) -> None:
         """A retry of a recorded command: if the first attempt died between its journal and outbox inserts (the
         caller was told UNAVAILABLE and retried), put what it recorded back on its way to the topic."""
+        changes = lifecycle_events(loaded.events, self.policy)
         lost = [
             entry
-            for entry, event in zip(loaded.stored, loaded.events, strict=True)
-            if not entry.published and event.causation_id == key
+            for entry, change in zip(loaded.stored, changes, strict=True)
+            if not entry.published and change.command_key == key
         ]
         for entry in lost:
             self._journal.ensure_pending(entry.complaint_id, entry.sequence)
         if lost:
             self._appended()
 
-    def _append(self, version: int, changes: list[lc.Event], command: Command, display_name: str) -> list[Event]:
-        recorded = []
+    def _append(
+        self,
+        loaded: Loaded,
+        changes: list[lc.Event],
+        command: Command,
+        display_name: str,
+        wire: WireForm | None,
+    ) -> list[Event]:
+        recorded: list[Event] = []
+        version = len(loaded.events)
         for offset, change in enumerate(changes, start=1):
-            event = codec.lifecycle_event(
-                change,
-                version + offset,
-                correlation_id=command.complaint_id,
-                causation_id=command.idempotency_key,
-                producer=self._producer,
-                display_name=display_name,
-            )
+            if wire is None or change.command_key != command.idempotency_key:
+                # Natively; also the deadlines that fell due before the command (decide records them first).
+                event = codec.lifecycle_event(
+                    change,
+                    version + offset,
+                    correlation_id=command.complaint_id,
+                    causation_id=command.idempotency_key,
+                    producer=self._producer,
+                    display_name=display_name,
+                )
+            else:
+                event = wire(change, version + offset)
+                self._check_wire_form(change, event, [*loaded.events, *recorded])
             data = codec.encode(event)
-            self._journal.append(
+            stored = self._journal.append(
                 StoredEvent(event.event_id, event.complaint_id, event.sequence, event.event_type, data)
             )
+            if stored.data != data:
+                # An event with this id was recorded by another attempt (the journal answers with it): decide
+                # again on the stream as it is now, where this command is a retry or refused.
+                raise ConcurrencyConflict(event.complaint_id, event.sequence)
             recorded.append(event)
         self._appended()
         return recorded
+
+    def _check_wire_form(self, decided: lc.Event, event: Event, before: list[Event]) -> None:
+        read_back = lifecycle_events([*before, event], self.policy)[len(before) :]
+        expected = replace(decided, event_id=event.event_id)
+        if event.complaint_id != decided.complaint_id or read_back != [expected]:
+            raise WireFormMismatch(
+                f"complaint {decided.complaint_id}: {event.event_type} at {event.sequence} reads back as "
+                f"{read_back!r}, not the decided {expected!r}"
+            )

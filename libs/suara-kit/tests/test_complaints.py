@@ -161,3 +161,63 @@ def test_a_retry_of_a_command_whose_outbox_entry_was_lost_puts_it_back(journal, 
     assert again.recorded == ()
     assert [p.event.sequence for p in journal.pending() if p.event.complaint_id == complaint_id][-1] == 4
     assert nudges == [1]
+
+
+def _staff_notified_wire(recipient: str):  # type: ignore[no-untyped-def]
+    """The notifier's wire form of RecordNotification, with the recipient it puts on the wire."""
+    from suara_kit.events import Actor as EnvelopeActor
+    from suara_kit.events import ActorKind, Event, NotificationOutcome, StaffNotified
+
+    def wire(decided, sequence: int) -> Event:  # type: ignore[no-untyped-def]
+        return Event(
+            event_id=decided.command_key,  # the alert id: the key of its command
+            complaint_id=decided.complaint_id,
+            sequence=sequence,
+            occurred_at=decided.at,
+            actor=EnvelopeActor(ActorKind.SERVICE, "suara-notifier"),
+            correlation_id="c",
+            causation_id="routed-event",
+            producer="suara-notifier",
+            payload=StaffNotified("DPUPR", "email", recipient, NotificationOutcome.DELIVERED, "ok"),
+        )
+
+    return wire
+
+
+def notification(complaint_id: str, key: str) -> c.RecordNotification:
+    return c.RecordNotification(
+        complaint_id=complaint_id,
+        actor=Actor("suara-notifier", Role.SYSTEM),
+        idempotency_key=str(uuid.uuid5(uuid.NAMESPACE_URL, key)),
+        opd="DPUPR",
+        channel="email",
+        recipient="binamarga@kedirikota.example",
+        outcome="delivered",
+        detail="ok",
+    )
+
+
+def test_a_decision_is_recorded_in_a_wire_form_that_reads_back_as_exactly_that_decision(
+    store, journal, complaint_id
+) -> None:
+    command = notification(complaint_id, "alert-1")
+
+    outcome = store.execute(command, wire=_staff_notified_wire("binamarga@kedirikota.example"))
+
+    (event,) = outcome.recorded
+    assert event.event_type == "StaffNotified"  # the skeleton's type on the topic
+    assert codec.decode(journal.stream(complaint_id)[-1].data) == event
+    assert store.load(complaint_id).state.keys[command.idempotency_key] == "StaffNotified"
+    # A retry records nothing: the wire form's key is the command's.
+    assert store.execute(command, wire=_staff_notified_wire("binamarga@kedirikota.example")).recorded == ()
+
+
+def test_a_wire_form_that_says_something_the_aggregate_did_not_decide_is_never_recorded(
+    store, journal, complaint_id
+) -> None:
+    from suara_kit.complaints import WireFormMismatch
+
+    with pytest.raises(WireFormMismatch, match="reads back as"):
+        store.execute(notification(complaint_id, "alert-2"), wire=_staff_notified_wire("someone.else@example"))
+
+    assert len(journal.stream(complaint_id)) == 3

@@ -504,7 +504,7 @@ def too_new(event_factory) -> bytes:
     envelope.ClearField("payload")
     envelope.event_type = "Lifecycle.ComplaintTeleported"
     envelope.schema_version = 1
-    return envelope.SerializeToString() + b"\xea\x02\x02\x08\x01"  # field 45, as an unknown payload case
+    return envelope.SerializeToString() + b"\x9a\x06\x02\x08\x01"  # field 99, as an unknown payload case
 
 
 class HealthReports:

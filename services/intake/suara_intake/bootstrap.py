@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
 
+from suara_complaint import Policy
+from suara_complaint.calendar import WorkingCalendar
+from suara_complaint.policy import load_rules
 from suara_intake import handlers
 from suara_intake.adapters.catalogue_files import load_catalogue
 from suara_intake.adapters.contacts import ContactStore, MongoContactStore
@@ -19,11 +22,11 @@ from suara_intake.entrypoints.grpc_api import ComplaintServicer, complaint_servi
 from suara_intake.entrypoints.projector import timeline_projector
 from suara_intake.settings import IntakeSettings
 from suara_kit import mongo
+from suara_kit.complaints import ComplaintStore
 from suara_kit.grpc_server import RunningServer, start_server
 from suara_kit.identity import authenticating
 from suara_kit.journal import Journal, MongoJournal
 from suara_kit.kafka import ConsumerLoop, DeadLetters, ensure_topics, make_consumer, make_producer, suara_topics
-from suara_kit.recording import EventRecorder
 from suara_kit.service_main import make_relay, serve_until_shutdown, watch_infrastructure
 
 log = logging.getLogger(__name__)
@@ -38,13 +41,14 @@ def utc_now() -> datetime:
 class Intake:
     submit: Callable[[SubmitComplaint, str], handlers.Receipt]
     trace: Callable[[str], TimelineView]
-    recorder: EventRecorder
+    complaints: ComplaintStore
     timeline: Timeline
 
 
 def wire(
     *,
     catalogue: IntakeCatalogue,
+    rules: tuple[Policy, WorkingCalendar],
     journal: Journal,
     appended: Callable[[], None],
     contacts: ContactStore,
@@ -52,20 +56,17 @@ def wire(
     clock: Callable[[], datetime] = utc_now,
 ) -> Intake:
     """Bind the handlers to their dependencies. Tests call this with fakes; `run` with the real adapters.
-    `appended` is the relay's nudge: intake only appends; the relay publishes (suara_kit.relay)."""
-    recorder = EventRecorder(journal, appended)
+    `appended` is the relay's nudge: intake only appends; the relay publishes (suara_kit.relay). `rules` are the
+    deployment's deadline policy and calendar, which the aggregate decides a submission with."""
+    # Real time: a complaint's first deadline starts when it arrives (decision 0026).
+    complaints = ComplaintStore(journal, *rules, producer=handlers.PRODUCER, appended=appended, clock=clock)
 
     def submit(command: SubmitComplaint, request_id: str) -> handlers.Receipt:
         return handlers.submit_complaint(
-            command,
-            catalogue=catalogue,
-            recorder=recorder,
-            contacts=contacts,
-            clock=clock,
-            request_id=request_id,
+            command, catalogue=catalogue, complaints=complaints, contacts=contacts, request_id=request_id
         )
 
-    return Intake(submit, functools.partial(handlers.trace_complaint, timeline=timeline), recorder, timeline)
+    return Intake(submit, functools.partial(handlers.trace_complaint, timeline=timeline), complaints, timeline)
 
 
 def run(settings: IntakeSettings) -> None:
@@ -81,6 +82,7 @@ def run(settings: IntakeSettings) -> None:
     relay = make_relay(database, producer, common, "suara-intake")
     intake = wire(
         catalogue=load_catalogue(settings.catalogue_dir),
+        rules=load_rules(settings.catalogue_dir, settings.calendar_dir),
         journal=journal,
         appended=relay.nudge,
         contacts=MongoContactStore(database),

@@ -10,6 +10,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from suara_complaint import Policy
+from suara_complaint.calendar import WorkingCalendar
+from suara_complaint.policy import load_rules
 from suara_intake import bootstrap
 from suara_intake.adapters.catalogue_files import load_catalogue
 from suara_intake.adapters.contacts import InMemoryContactStore
@@ -39,6 +42,12 @@ def catalogue() -> IntakeCatalogue:
     return load_catalogue(DATA_DIR)
 
 
+@pytest.fixture(scope="session")
+def rules() -> tuple[Policy, WorkingCalendar]:
+    """The deployment's deadline policy and calendar, from the project's data files."""
+    return load_rules(DATA_DIR, DATA_DIR.parent / "calendar")
+
+
 @dataclass
 class IntakeWithFakes:
     intake: bootstrap.Intake
@@ -57,11 +66,12 @@ class IntakeWithFakes:
 
 
 @pytest.fixture
-def wired(catalogue: IntakeCatalogue) -> IntakeWithFakes:
+def wired(catalogue: IntakeCatalogue, rules: tuple[Policy, WorkingCalendar]) -> IntakeWithFakes:
     journal, publisher = InMemoryJournal(), InMemoryEventPublisher()
     contacts, timeline = InMemoryContactStore(), InMemoryTimeline()
     intake = bootstrap.wire(
         catalogue=catalogue,
+        rules=rules,
         journal=journal,
         appended=publish_on_append(journal, publisher),
         contacts=contacts,

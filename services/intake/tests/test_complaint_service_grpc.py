@@ -229,6 +229,7 @@ class UnreachableStoreJournal(InMemoryJournal):
 def serve(wired, catalogue, auth, as_user, **replaced) -> Iterator[api_grpc.ComplaintServiceStub]:
     intake = bootstrap.wire(
         catalogue=catalogue,
+        rules=(wired.intake.complaints.policy, wired.intake.complaints.calendar),
         journal=replaced.get("journal", wired.journal),
         appended=lambda: None,  # no relay: submit only appends
         contacts=wired.contacts,

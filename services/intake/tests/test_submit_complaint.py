@@ -211,10 +211,11 @@ class RacingJournal(InMemoryJournal):
         return found
 
 
-def test_a_request_refused_as_reused_leaves_the_first_reporters_contact_in_place(catalogue, command) -> None:
+def test_a_request_refused_as_reused_leaves_the_first_reporters_contact_in_place(catalogue, rules, command) -> None:
     journal, contacts = RacingJournal(), InMemoryContactStore()
     intake = bootstrap.wire(
         catalogue=catalogue,
+        rules=rules,
         journal=journal,
         appended=lambda: None,
         contacts=contacts,

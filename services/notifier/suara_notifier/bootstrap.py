@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
 
@@ -21,7 +20,6 @@ from suara_kit.kafka import (
     make_producer,
     suara_topics,
 )
-from suara_kit.recording import EventRecorder
 from suara_kit.service_main import make_relay, serve_until_shutdown, watch_infrastructure
 from suara_notifier import handlers
 from suara_notifier.adapters.channels import SmtpChannel
@@ -54,7 +52,6 @@ def run(settings: NotifierSettings) -> None:
     journal.ensure_indexes()
     producer = make_producer(common.kafka_bootstrap, "suara-notifier")
     relay = make_relay(database, producer, common, "suara-notifier")
-    recorder = EventRecorder(journal, relay.nudge)
     policy, calendar = load_rules(settings.catalogue_dir, settings.calendar_dir)
     complaints = ComplaintStore(journal, policy, calendar, producer="suara-notifier", appended=relay.nudge)
     deps = handlers.NotifierDeps(
@@ -62,8 +59,6 @@ def run(settings: NotifierSettings) -> None:
         book=MongoComplaintBook(database),
         channel=SmtpChannel(settings.smtp_host, settings.smtp_port, settings.mail_from),
         deliveries=MongoDeliveryLog(database),
-        recorder=recorder,
-        clock=lambda: datetime.now(UTC),
         complaints=complaints,
     )
     consumer = make_consumer(common.kafka_bootstrap, GROUP, common.events_topic)

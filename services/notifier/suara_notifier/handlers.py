@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from suara_complaint import Actor as LifecycleActor
 from suara_complaint import Deadline, Role, Stage, Status
@@ -27,7 +26,7 @@ from suara_kit.events import (
     StaffNotified,
     derived_id,
 )
-from suara_kit.recording import EventRecorder, Recorded
+from suara_kit.recording import Recorded
 from suara_notifier.adapters.channels import Channel, TemporaryRefusal
 from suara_notifier.adapters.stores import ComplaintBook, DeliveryLog
 from suara_notifier.domain.lifecycle_alerts import NOTICES, Audience, Facts, Notice, compose_notice, notices_for
@@ -57,9 +56,7 @@ class NotifierDeps:
     book: ComplaintBook
     channel: Channel
     deliveries: DeliveryLog
-    recorder: EventRecorder
-    clock: Callable[[], datetime]
-    complaints: ComplaintStore  # lifecycle alerts are recorded through the aggregate (RecordNotification)
+    complaints: ComplaintStore  # every alert is recorded through the aggregate (RecordNotification)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
 
@@ -307,26 +304,43 @@ def _record(
     event_id: str,
     agency: str | None = None,
 ) -> Recorded:
-    """One StaffNotified for one alert: `agency` is the agency the alert was about (the contact's own, unless this
-    is an escalation to another agency's head or the complaint desk)."""
+    """One StaffNotified for one alert about a routing: `agency` is the agency the alert was about (the contact's
+    own, unless this is an escalation to another agency's head or the complaint desk). Decided by the aggregate
+    (RecordNotification keyed by the alert's id) and recorded in the skeleton's StaffNotified, its wire form."""
+    command = lcc.RecordNotification(
+        complaint_id=event.complaint_id,
+        actor=NOTIFIER,
+        idempotency_key=event_id,
+        opd=agency or contact.agency,
+        channel=deps.channel.name,
+        recipient=contact.email,
+        outcome=delivery.outcome.value,
+        detail=delivery.detail,
+    )
 
-    def build(sequence: int) -> Event:
+    def wire(decided: lc.Event, sequence: int) -> Event:
         return Event(
             event_id=event_id,
             complaint_id=event.complaint_id,
             sequence=sequence,
-            occurred_at=deps.clock(),
+            occurred_at=decided.at,
             actor=Actor(ActorKind.SERVICE, PRODUCER),
             correlation_id=event.correlation_id,
-            causation_id=event.event_id,
+            causation_id=event.event_id,  # the routing it is about
             producer=PRODUCER,
             payload=StaffNotified(
-                opd_code=agency or contact.agency,
-                channel=deps.channel.name,
-                recipient=contact.email,
+                opd_code=command.opd,
+                channel=command.channel,
+                recipient=command.recipient,
                 outcome=delivery.outcome,
                 detail=delivery.detail,
             ),
         )
 
-    return deps.recorder.record(event.complaint_id, event_id, build)
+    outcome = deps.complaints.execute(command, wire=wire)
+    recorded = next((e for e in outcome.recorded if e.event_id == event_id), None)
+    if recorded is not None:
+        return Recorded(recorded, codec.encode(recorded), created=True)
+    # A redelivery: the alert was recorded before; answer with what the journal holds.
+    stored = next(e for e in deps.complaints.journal.stream(event.complaint_id) if e.event_id == event_id)
+    return Recorded(codec.decode(stored.data), stored.data, created=False)

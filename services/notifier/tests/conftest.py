@@ -121,7 +121,8 @@ class NotifierWithFakes:
     def journal_upstream(self, complaint: Complaint) -> None:
         """Intake and the router recorded Submitted and Routed before the notifier sees them."""
         for upstream in (complaint.submitted, complaint.routed):
-            self.deps.recorder.record(upstream.complaint_id, upstream.event_id, lambda _, e=upstream: e)
+            recorder = EventRecorder(self.journal, publish_on_append(self.journal, self.publisher))
+            recorder.record(upstream.complaint_id, upstream.event_id, lambda _, e=upstream: e)
         self.publisher.published.clear()
 
 
@@ -135,8 +136,8 @@ def notifier() -> NotifierWithFakes:
         book=book,
         channel=channel,
         deliveries=deliveries,
-        recorder=EventRecorder(journal, nudge),
-        clock=lambda: NOTIFIED_AT,
-        complaints=ComplaintStore(journal, Policy(), CALENDAR, producer="suara-notifier", appended=nudge),
+        complaints=ComplaintStore(
+            journal, Policy(), CALENDAR, producer="suara-notifier", appended=nudge, clock=lambda: NOTIFIED_AT
+        ),
     )
     return NotifierWithFakes(deps, journal, publisher, channel, book, deliveries)

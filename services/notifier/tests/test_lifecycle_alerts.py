@@ -19,7 +19,6 @@ from suara_kit.complaints import ComplaintStore
 from suara_kit.events import Event, NotificationOutcome
 from suara_kit.journal import InMemoryJournal
 from suara_kit.publishing import InMemoryEventPublisher
-from suara_kit.recording import EventRecorder
 from suara_kit.relay import publish_on_append
 from suara_notifier.adapters.channels import InMemoryChannel
 from suara_notifier.adapters.stores import InMemoryComplaintBook, InMemoryDeliveryLog
@@ -127,8 +126,6 @@ def world(directory: list[Contact], channel: InMemoryChannel | None = None) -> W
         book=InMemoryComplaintBook(),
         channel=channel,
         deliveries=InMemoryDeliveryLog(),
-        recorder=EventRecorder(journal, nudge),
-        clock=lambda: now[0],
         complaints=ComplaintStore(
             journal, Policy(), CALENDAR, producer="suara-notifier", appended=nudge, clock=lambda: now[0]
         ),

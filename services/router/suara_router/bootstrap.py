@@ -13,12 +13,11 @@ import faust
 from suara_complaint import load_rules
 from suara_kit import mongo
 from suara_kit.clock import service_clock
-from suara_kit.complaints import ComplaintStore
+from suara_kit.complaints import ComplaintStore, Outcome
 from suara_kit.events import Event
 from suara_kit.grpc_server import start_server
 from suara_kit.journal import MongoJournal
 from suara_kit.kafka import ensure_topics, make_producer, suara_topics
-from suara_kit.recording import EventRecorder, Recorded
 from suara_kit.service_main import make_relay, watch_infrastructure
 from suara_router import handlers
 from suara_router.adapters.catalogue_files import load_catalogue
@@ -54,26 +53,24 @@ def run(settings: RouterSettings) -> None:
     relay = make_relay(database, producer, common, "suara-router")
     relay.report_to(health)
     relay_thread = health.run_worker("relay", relay.run)
-    recorder = EventRecorder(journal, relay.nudge)
     complaints = ComplaintStore(
         journal,
         *load_rules(settings.catalogue_dir, settings.calendar_dir),
         producer=handlers.PRODUCER,
         appended=relay.nudge,
-        # Re-dispatch decides on this clock (a test clock only when settings say so); routing keeps real time.
+        # Routing and re-dispatch decide on this clock (a test clock only when settings say so, decision 0026).
         clock=service_clock(settings.test_clock, database, "suara-router"),
     )
 
-    def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Recorded | None]:
+    def make_handler(loop: asyncio.AbstractEventLoop) -> Callable[[Event], Outcome | None]:
         deps = handlers.RouterDeps(
             catalogue=catalogue,
             classifier=classifier,
             duplicates=classifier.duplicates,
             recent=MongoRecentComplaints(database),
-            recorder=recorder,
+            complaints=complaints,
             clock=utc_now,
             coordinator_desk=classifier.coordinator_desk,
-            complaints=complaints,
             dispatchable=classifier.dispatchable,
         )
         return functools.partial(handlers.handle_event, deps=deps)

@@ -1,8 +1,10 @@
-"""The router's use cases: read a submitted complaint, route it, and record ComplaintRouted; re-dispatch a complaint
-an OPD handed back (Bukan Wewenang) through the aggregate, never to an OPD that refused it."""
+"""The router's use cases: read a submitted complaint and route it (Route or RouteToDesk through the aggregate,
+recorded as ComplaintRouted with the routing evidence); re-dispatch a complaint an OPD handed back (Bukan Wewenang)
+through the aggregate, never to an OPD that refused it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from suara_complaint import Actor as LifecycleActor
 from suara_complaint import RefusalKind, Role, Status
 from suara_complaint import commands as lifecycle_commands
 from suara_complaint import events as lifecycle
+from suara_kit.complaint_stream import dispatched_by_router, routing_priority
 from suara_kit.complaints import ComplaintStore, Outcome, Refused
 from suara_kit.events import (
     Actor,
@@ -22,7 +25,6 @@ from suara_kit.events import (
     RoutingSuggestion,
     derived_id,
 )
-from suara_kit.recording import EventRecorder, Recorded
 from suara_router.adapters.recent_complaints import RecentComplaints
 from suara_router.domain.redispatch import next_opd
 from suara_router.domain.routing import Catalogue
@@ -38,6 +40,7 @@ from suara_routing.decision import Classification, UnknownCategory, UnknownKelur
 from suara_routing.duplicates import PossibleDuplicate, Report
 
 PRODUCER = "suara-router"
+log = logging.getLogger(__name__)
 
 
 class DuplicateFinder(Protocol):
@@ -54,20 +57,18 @@ class RouterDeps:
     classifier: Classifier
     duplicates: DuplicateFinder
     recent: RecentComplaints
-    recorder: EventRecorder
+    complaints: ComplaintStore  # the one write path: routing and re-dispatch are the aggregate's Route commands
     clock: Callable[[], datetime]
     coordinator_desk: str
-    # The lifecycle's write path (re-dispatch after a hand-back) and which agencies may receive a complaint.
-    complaints: ComplaintStore | None = None
-    dispatchable: Callable[[str], bool] = lambda opd: True
+    dispatchable: Callable[[str], bool] = lambda opd: True  # which agencies may receive a complaint
 
 
-def handle_event(event: Event, deps: RouterDeps) -> Recorded | None:
+def handle_event(event: Event, deps: RouterDeps) -> Outcome | None:
     """The router's part of the flow: submitted complaints are routed, handed-back ones re-dispatched."""
     if isinstance(event.payload, ComplaintSubmitted):
         return route_submitted_complaint(event, deps)
     if isinstance(event.payload, lifecycle.ComplaintHandedBack):
-        redispatch_handed_back(event.payload, deps)
+        return redispatch_handed_back(event.payload, deps)
     return None
 
 
@@ -79,8 +80,6 @@ def redispatch_handed_back(handed_back: lifecycle.ComplaintHandedBack, deps: Rou
     handed it back). Nothing when the cap was reached (the coordinator decides), when it already moved on, or when
     no OPD is left (it waits on the coordinator's desk as `returned`). Idempotent: the command's key derives from
     the hand-back's event id."""
-    if deps.complaints is None:
-        raise RuntimeError("the router was wired without the complaint store: it cannot re-dispatch")
     loaded = deps.complaints.load(handed_back.complaint_id)
     state = loaded.state
     if state is None or state.status is not Status.RETURNED:
@@ -113,13 +112,15 @@ def redispatch_handed_back(handed_back: lifecycle.ComplaintHandedBack, deps: Rou
         raise
 
 
-def route_submitted_complaint(event: Event, deps: RouterDeps) -> Recorded | None:
+def route_submitted_complaint(event: Event, deps: RouterDeps) -> Outcome | None:
     """Route a ComplaintSubmitted; other events are not the router's business (returns None).
 
-    A redelivered ComplaintSubmitted reads the same text to the same decision, finds its ComplaintRouted already
-    recorded (the event id derives from the cause) and records nothing new. The complaint is remembered for
-    duplicate detection before the event is recorded, so a crash in between loses nothing (remembering twice is
-    a no-op, and a complaint is never its own duplicate)."""
+    The reading becomes the aggregate's Route (to an OPD) or RouteToDesk (the coordinator's desk), keyed by the
+    submitted event's id, and is recorded as the topic's ComplaintRouted with the whole evidence (its wire form).
+    A redelivered ComplaintSubmitted reads the same text to the same decision and is a retry: nothing new is
+    recorded. When the coordinator acted first (dispatched, archived), the aggregate refuses the routing and nothing
+    is recorded. The complaint is remembered for duplicate detection before anything is recorded, so a crash in
+    between loses nothing (remembering twice is a no-op, and a complaint is never its own duplicate)."""
     submitted = event.payload
     if not isinstance(submitted, ComplaintSubmitted):
         return None
@@ -149,22 +150,55 @@ def route_submitted_complaint(event: Event, deps: RouterDeps) -> Recorded | None
     )
     if this.kelurahan:
         deps.recent.add(this, keep_after=event.occurred_at - deps.duplicates.window(this.category))
-    event_id = derived_id(event.event_id, "ComplaintRouted")
+    evidence = routed(decision)
+    command = routing_command(event, evidence)
 
-    def build(sequence: int) -> Event:
+    def wire(decided: lifecycle.Event, sequence: int) -> Event:
         return Event(
-            event_id=event_id,
+            event_id=derived_id(event.event_id, "ComplaintRouted"),
             complaint_id=event.complaint_id,
             sequence=sequence,
-            occurred_at=deps.clock(),
+            occurred_at=decided.at,
             actor=Actor(ActorKind.SERVICE, PRODUCER),
             correlation_id=event.correlation_id,
-            causation_id=event.event_id,
+            causation_id=decided.command_key,
             producer=PRODUCER,
-            payload=routed(decision),
+            payload=evidence,
         )
 
-    return deps.recorder.record(event.complaint_id, event_id, build)
+    try:
+        return deps.complaints.execute(command, display_name="Suara router", wire=wire)
+    except Refused as refused:  # the coordinator acted first, or an earlier reading of this event differed
+        log.warning(
+            "routing not recorded: %s",
+            refused.refusal.message,
+            extra={"complaint_id": event.complaint_id, "event_id": event.event_id, "rule": refused.refusal.rule},
+        )
+        return None
+
+
+def routing_command(
+    submitted: Event, evidence: ComplaintRouted
+) -> lifecycle_commands.Route | lifecycle_commands.RouteToDesk:
+    """The aggregate's command for the router's reading of `submitted`: Route when it dispatches (an emergency the
+    desk must also see still goes to its first responder), RouteToDesk when the coordinator decides."""
+    if dispatched_by_router(evidence):
+        return lifecycle_commands.Route(
+            complaint_id=submitted.complaint_id,
+            actor=ROUTER_ACTOR,
+            idempotency_key=submitted.event_id,
+            opd=evidence.opd_code,
+            rule_id=evidence.rule_id,
+            reason=evidence.reason,
+            priority=routing_priority(evidence),
+        )
+    return lifecycle_commands.RouteToDesk(
+        complaint_id=submitted.complaint_id,
+        actor=ROUTER_ACTOR,
+        idempotency_key=submitted.event_id,
+        rule_id=evidence.rule_id,
+        reason=evidence.reason,
+    )
 
 
 def _classify(complaint: ComplaintToRead, classifier: Classifier) -> tuple[Classification, str]:

@@ -50,7 +50,6 @@ class Stack:
             classifier=None,  # type: ignore[arg-type]
             duplicates=None,  # type: ignore[arg-type]
             recent=None,  # type: ignore[arg-type]
-            recorder=None,  # type: ignore[arg-type]
             clock=lambda: self.now,
             coordinator_desk="DISKOMINFO",
             complaints=self.store,

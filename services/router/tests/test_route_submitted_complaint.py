@@ -6,10 +6,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from suara_complaint import Actor as LifecycleActor
+from suara_complaint import Policy, Role, Status, load_calendar
+from suara_complaint import commands as lc_commands
+from suara_complaint import events as lifecycle
 from suara_kit import codec
+from suara_kit.complaint_stream import lifecycle_events
+from suara_kit.complaints import ComplaintStore
 from suara_kit.events import (
     Actor,
     ActorKind,
@@ -129,12 +136,16 @@ class Router:
         self.recent = InMemoryRecentComplaints()
         # The real finder with rapidfuzz's token-set similarity (the cosine method needs a trained model's vectors).
         finder = DuplicateFinder(None, routing_catalogue, "token_set", 0.9)  # type: ignore[arg-type]
+        published = publish_on_append(self.journal, self.publisher)
+        self.recorder = EventRecorder(self.journal, published)  # stands in for intake
         self.deps = RouterDeps(
             catalogue=catalogue,
             classifier=self.classifier,
             duplicates=finder,
             recent=self.recent,
-            recorder=EventRecorder(self.journal, publish_on_append(self.journal, self.publisher)),
+            complaints=ComplaintStore(
+                self.journal, Policy(), CALENDAR, producer="suara-router", appended=published, clock=lambda: ROUTED_AT
+            ),
             clock=lambda: ROUTED_AT,
             coordinator_desk="DISKOMINFO",
         )
@@ -143,11 +154,14 @@ class Router:
         """What intake did before (ComplaintSubmitted is sequence 1), then the router; the routed payload."""
         if script is not None:
             self.classifier.answers[cause.payload.text] = script
-        self.deps.recorder.record(cause.complaint_id, cause.event_id, lambda _: cause)
-        recorded = route_submitted_complaint(cause, self.deps)
-        assert recorded is not None and recorded.created
-        assert isinstance(recorded.event.payload, ComplaintRouted)
-        return recorded.event.payload
+        self.recorder.record(cause.complaint_id, cause.event_id, lambda _: cause)
+        outcome = route_submitted_complaint(cause, self.deps)
+        assert outcome is not None and len(outcome.recorded) == 1
+        assert isinstance(outcome.recorded[0].payload, ComplaintRouted)
+        return outcome.recorded[0].payload
+
+
+CALENDAR = load_calendar(Path(__file__).resolve().parents[3] / "data" / "calendar")
 
 
 @pytest.fixture(scope="module")
@@ -366,9 +380,9 @@ def test_a_redelivered_submitted_complaint_records_nothing_new_and_is_not_its_ow
 
     again = route_submitted_complaint(cause, router.deps)
 
-    assert again is not None and again.created is False
-    assert again.data == first.data
-    assert again.event.payload.possible_duplicate_of == ""
+    assert again is not None and again.recorded == ()
+    assert router.journal.stream(cause.complaint_id)[-1] == first
+    assert codec.decode(first.data).payload.possible_duplicate_of == ""
     assert len(router.publisher.published) == 2  # the submitted event and one routed event
     assert len(router.recent.complaints) == 1
 
@@ -429,3 +443,41 @@ def test_a_report_with_no_kelurahan_given_or_named_is_compared_with_nothing_and_
 
     assert routed.possible_duplicate_of == ""
     assert len(router.recent.complaints) == 0
+
+
+def test_a_complaint_the_coordinator_dispatched_first_is_not_routed_again(router) -> None:
+    """The aggregate is the only door: the router's reading of a complaint the coordinator already sent to an OPD is
+    refused (lifecycle:Route) and nothing is recorded, instead of a second dispatch the fold would have to undo."""
+    cause = submitted()
+    router.recorder.record(cause.complaint_id, cause.event_id, lambda _: cause)
+    desk = ComplaintStore(router.journal, Policy(), CALENDAR, producer="suara-casework", clock=lambda: ROUTED_AT)
+    desk.execute(
+        lc_commands.Dispatch(
+            complaint_id=cause.complaint_id,
+            actor=LifecycleActor("siti", Role.COORDINATOR),
+            idempotency_key="desk-1",
+            opd="DLHKP",
+            reason="bukan jalan, ini saluran",
+        )
+    )
+
+    assert route_submitted_complaint(cause, router.deps) is None
+
+    stream = [codec.decode(e.data) for e in router.journal.stream(cause.complaint_id)]
+    assert [e.event_type for e in stream] == ["ComplaintSubmitted", "Lifecycle.ComplaintDispatched"]
+
+
+def test_a_reading_for_the_desk_is_recorded_as_routed_and_folds_to_a_submitted_complaint_routed_to_desk(
+    router,
+) -> None:
+    script = classification(
+        category="listrik", opd="PLN", auto=False, needs_coordinator=True, outside_authority="PLN", confidence=0.97
+    )
+    cause = submitted("Listrik PLN padam sejak semalam di rumah kami.")
+
+    router.route(cause, script)
+
+    loaded = router.deps.complaints.load(cause.complaint_id)
+    assert [e.event_type for e in loaded.events] == ["ComplaintSubmitted", "ComplaintRouted"]
+    assert loaded.state is not None and loaded.state.status is Status.SUBMITTED and loaded.state.version == 2
+    assert isinstance(lifecycle_events(loaded.events, Policy())[-1], lifecycle.RoutedToDesk)

@@ -7,9 +7,13 @@ import json
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from suara_complaint import Policy, load_calendar
+from suara_kit import codec
+from suara_kit.complaints import ComplaintStore
 from suara_kit.events import (
     Actor,
     ActorKind,
@@ -20,8 +24,7 @@ from suara_kit.events import (
     Priority,
     SourceChannel,
 )
-from suara_kit.journal import InMemoryJournal
-from suara_kit.recording import EventRecorder
+from suara_kit.journal import InMemoryJournal, StoredEvent
 from suara_router.adapters.recent_complaints import InMemoryRecentComplaints
 from suara_router.adapters.text_classifier import ModelClassifier, RoutingModelUnusable, load_classifier
 from suara_router.handlers import RouterDeps, route_submitted_complaint
@@ -31,6 +34,9 @@ POTHOLE = "Jalan Merbabu dekat perempatan Mrican berlubang besar dan dalam, aspa
 FIRE = "Tolong!! Ada kebakaran rumah di Kelurahan Banjaran, api sudah besar dan asap hitam, kirim pemadam sekarang!"
 PLN_IN_KABUPATEN = "Listrik PLN padam total sejak kemarin sore di Desa Sumberejo Kecamatan Ngasem, trafo PLN meledak."
 TAX_OR_PERMIT = "Mau tanya soal tagihan pajak PBB rumah saya dan juga izin usaha toko saya, mana yang diurus dulu?"
+
+
+CALENDAR = load_calendar(Path(__file__).resolve().parents[3] / "data" / "calendar")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +51,7 @@ def deps(catalogue, classifier) -> RouterDeps:
         classifier=classifier,
         duplicates=classifier.duplicates,
         recent=InMemoryRecentComplaints(),
-        recorder=EventRecorder(InMemoryJournal()),
+        complaints=ComplaintStore(InMemoryJournal(), Policy(), CALENDAR, producer="suara-router", clock=lambda: AT),
         clock=lambda: AT,
         coordinator_desk=classifier.coordinator_desk,
     )
@@ -66,10 +72,12 @@ def route(deps: RouterDeps, text: str, kelurahan: tuple[str, str], at: datetime 
         "suara-intake",
         payload,
     )
-    deps.recorder.record(cause.complaint_id, cause.event_id, lambda _: cause)
-    recorded = route_submitted_complaint(cause, deps)
-    assert recorded is not None and isinstance(recorded.event.payload, ComplaintRouted)
-    return cause.complaint_id, recorded.event.payload
+    deps.complaints.journal.append(  # what intake recorded
+        StoredEvent(cause.event_id, cause.complaint_id, 1, cause.event_type, codec.encode(cause))
+    )
+    outcome = route_submitted_complaint(cause, deps)
+    assert outcome is not None and isinstance(outcome.recorded[0].payload, ComplaintRouted)
+    return cause.complaint_id, outcome.recorded[0].payload
 
 
 def test_the_committed_model_loads_with_the_version_current_json_names(data_dir, classifier) -> None:

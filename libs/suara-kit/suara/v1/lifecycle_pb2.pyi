@@ -252,6 +252,30 @@ class Lifecycle(_message.Message):
         def WhichOneof(self, oneof_group: _Never) -> None: ...
 
     @_typing.final
+    class RoutedToDesk(_message.Message):
+        """The router's first reading put the complaint on the coordinator's desk instead of dispatching it; the status
+        stays submitted. On the topic this is the router's ComplaintRouted (needs_coordinator), which carries the evidence.
+        """
+
+        DESCRIPTOR: _descriptor.Descriptor
+
+        RULE_ID_FIELD_NUMBER: _builtins.int
+        REASON_FIELD_NUMBER: _builtins.int
+        rule_id: _builtins.str
+        reason: _builtins.str
+        def __init__(
+            self,
+            *,
+            rule_id: _builtins.str = ...,
+            reason: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "rule_id", b"rule_id"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
     class OwnerDecided(_message.Message):
         """The coordinator decided which OPD owns the complaint; `final`: that OPD can no longer hand it back."""
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import faust
 
 from suara_kit import codec
+from suara_kit.complaints import Outcome
 from suara_kit.events import Event
 from suara_kit.kafka import Disposition, HealthReport, dead_letter_headers, disposition, too_new_message
-from suara_kit.recording import Recorded
 
 log = logging.getLogger(__name__)
 GROUP = "suara-router"
@@ -48,7 +48,7 @@ def add_router_agent(
     app: faust.App,
     events: faust.TopicT,
     dead_letters: faust.TopicT,
-    make_handler: Callable[[asyncio.AbstractEventLoop], Callable[[Event], Recorded | None]],
+    make_handler: Callable[[asyncio.AbstractEventLoop], Callable[[Event], Outcome | None]],
     report: HealthReport | None = None,
 ) -> None:
     """`make_handler` gets the running event loop (publishing from worker threads goes through it). `report`
@@ -72,11 +72,16 @@ def add_router_agent(
                 attempts += 1
                 try:
                     event = codec.decode(bytes(record.value))
-                    recorded = await asyncio.to_thread(handle, event)
-                    if recorded is not None and recorded.created:
+                    outcome = await asyncio.to_thread(handle, event)
+                    if outcome is not None and outcome.recorded:
                         log.info(
                             "complaint routed",
-                            extra={**context, "complaint_id": event.complaint_id, "event_id": recorded.event.event_id},
+                            extra={
+                                **context,
+                                "complaint_id": event.complaint_id,
+                                "event_id": outcome.recorded[0].event_id,
+                                "status": str(outcome.status),
+                            },
                         )
                     break
                 except Exception as error:
