@@ -1,4 +1,8 @@
-"""Recording an event: claim the next sequence in the journal; the relay publishes it. Idempotent."""
+"""Recording an event as given: claim the next sequence in the journal; the relay publishes it. Idempotent.
+
+This bypasses the aggregate: services never use it (they change a complaint only through
+suara_kit.complaints.ComplaintStore). It remains for seeding a journal with history in tests, and `Recorded` is
+how a writer reports what it recorded."""
 
 from __future__ import annotations
 

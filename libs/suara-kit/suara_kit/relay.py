@@ -1,8 +1,8 @@
 """The relay: the one publisher of complaint events, from the journal's outbox to the events topic, continuously.
 
-Writers only append to the journal (suara_kit.recording); the relay publishes. Every process that writes events
-runs a relay, and a lease in the store lets exactly one of them publish at a time, so a complaint's events reach
-the topic in sequence order whichever process wrote them, and keep reaching it while any writer is up.
+Writers only append to the journal (suara_kit.complaints.ComplaintStore); the relay publishes. Every process that
+writes events runs a relay, and a lease in the store lets exactly one of them publish at a time, so a complaint's
+events reach the topic in sequence order whichever process wrote them, and keep reaching it while any writer is up.
 
 Per round the lease holder reads the outbox (in (complaint, sequence) order), publishes a batch and waits for the
 broker's acknowledgements, then marks each acknowledged event published (which also empties its outbox entry).

@@ -74,7 +74,7 @@ def serve_until_shutdown(server: RunningServer, workers: Mapping[str, Worker], g
 
 def make_relay(database: MongoDatabase, producer: KafkaProducer, common: CommonSettings, service: str) -> Relay:
     """The process's relay (suara_kit.relay), competing for the one relay lease. Hand its `nudge` to the
-    EventRecorder, then `relay.report_to(server)` and run it as a worker (serve_until_shutdown)."""
+    ComplaintStore (`appended`), then `relay.report_to(server)` and run it as a worker (serve_until_shutdown)."""
     return Relay(
         MongoJournal(database),
         # A round waits for the broker's acknowledgements at most half a lease, so a holder never loses its lease
