@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bson.binary import Binary
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DeleteOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from suara_kit.mongo import MongoDatabase
@@ -71,8 +71,9 @@ class Journal(ABC):
         """The complaint's events in sequence order (its head is the last one's sequence)."""
 
     @abstractmethod
-    def mark_published(self, event: StoredEvent) -> None:
-        """The broker acknowledged the event: flag it published and take it out of the outbox."""
+    def mark_published(self, events: Sequence[StoredEvent]) -> None:
+        """The broker acknowledged these events: flag each published and take it out of the outbox (one round trip
+        per collection for the whole batch)."""
 
     @abstractmethod
     def pending(self, limit: int = 500) -> list[PendingEvent]:
@@ -114,11 +115,12 @@ class InMemoryJournal(Journal):
         with self._lock:
             return sorted((e for e in self._slots.values() if e.complaint_id == complaint_id), key=lambda e: e.sequence)
 
-    def mark_published(self, event: StoredEvent) -> None:
+    def mark_published(self, events: Sequence[StoredEvent]) -> None:
         with self._lock:
-            key = (event.complaint_id, event.sequence)
-            self._slots[key] = replace(self._slots[key], published=True)
-            self._outbox.pop(key, None)
+            for event in events:
+                key = (event.complaint_id, event.sequence)
+                self._slots[key] = replace(self._slots[key], published=True)
+                self._outbox.pop(key, None)
 
     def pending(self, limit: int = 500) -> list[PendingEvent]:
         with self._lock:
@@ -192,11 +194,18 @@ class MongoJournal(Journal):
             events.append(_stored(document))
         return events
 
-    def mark_published(self, event: StoredEvent) -> None:
-        slot = _slot(event.complaint_id, event.sequence)
-        # published_at beside appended_at lets the benchmark and operators read the relay's lag per event.
-        self._events.update_one({"_id": slot}, {"$set": {"published": True, "published_at": self._clock()}})
-        self._outbox.delete_one({"_id": slot})
+    def mark_published(self, events: Sequence[StoredEvent]) -> None:
+        if not events:
+            return
+        slots = [_slot(event.complaint_id, event.sequence) for event in events]
+        # published_at beside appended_at lets the benchmark and operators read the relay's lag per event. One bulk
+        # write per collection, each statement an `_id` equality (the only filter FerretDB answers from an index).
+        now = self._clock()
+        self._events.bulk_write(
+            [UpdateOne({"_id": slot}, {"$set": {"published": True, "published_at": now}}) for slot in slots],
+            ordered=False,
+        )
+        self._outbox.bulk_write([DeleteOne({"_id": slot}) for slot in slots], ordered=False)
 
     def pending(self, limit: int = 500) -> list[PendingEvent]:
         cursor = self._outbox.find({}).sort("_id", ASCENDING).limit(limit)

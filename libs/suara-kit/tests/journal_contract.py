@@ -138,7 +138,7 @@ class JournalContract:
         journal.append(event)
 
         pending_before = [e.event_id for e in journal.unpublished() if e.complaint_id == complaint_id]
-        journal.mark_published(event)
+        journal.mark_published([event])
         pending_after = [e.event_id for e in journal.unpublished() if e.complaint_id == complaint_id]
 
         assert pending_before == [event.event_id]
@@ -148,12 +148,26 @@ class JournalContract:
         assert marked.published is True
         assert marked.data == event.data
 
+    def test_a_batch_of_marks_across_complaints_publishes_exactly_those_events(self, journal: Journal) -> None:
+        a, b = new_complaint_id(), new_complaint_id()
+        events = [stored(a, 1), stored(a, 2), stored(b, 1), stored(b, 2)]
+        for event in events:
+            journal.append(event)
+
+        journal.mark_published([events[0], events[2], events[3]])
+        journal.mark_published([])  # a round with nothing acknowledged
+
+        assert [
+            (p.event.complaint_id, p.event.sequence) for p in journal.pending() if p.event.complaint_id in (a, b)
+        ] == [(a, 2)]
+        assert [journal.is_published(c, n) for c, n in ((a, 1), (a, 2), (b, 1), (b, 2))] == [True, False, True, True]
+
     def test_unpublished_lists_a_complaints_pending_events_in_sequence_order(self, journal: Journal) -> None:
         complaint_id = new_complaint_id()
         events = [stored(complaint_id, sequence) for sequence in (1, 2, 3)]
         for event in events:
             journal.append(event)
-        journal.mark_published(events[1])
+        journal.mark_published([events[1]])
 
         pending = [e for e in journal.unpublished() if e.complaint_id == complaint_id]
 
@@ -181,7 +195,7 @@ class JournalContract:
         journal.append(event)
 
         before = [p.event for p in journal.pending() if p.event.complaint_id == complaint_id]
-        journal.mark_published(event)
+        journal.mark_published([event])
         after = [p.event for p in journal.pending() if p.event.complaint_id == complaint_id]
 
         assert before == [event]
@@ -217,7 +231,7 @@ class JournalContract:
         first, second = stored(complaint_id, 1), stored(complaint_id, 2)
         journal.append(first)
         journal.append(second)
-        journal.mark_published(first)
+        journal.mark_published([first])
 
         journal.ensure_pending(complaint_id, 1)
         journal.ensure_pending(complaint_id, 2)
