@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from suara_kit.mongo import MongoDatabase
 from suara_router.domain.text_routing import RecentComplaint
@@ -80,12 +81,20 @@ class MongoRecentComplaints(RecentComplaints):
             "text": complaint.normalised_text,
         }
         # Setting one key of the map is atomic and idempotent: concurrent adds to one bucket never lose each other.
-        found = self._buckets.find_one_and_update(
-            {"_id": bucket},
-            {"$set": {f"recent.{complaint.complaint_id}": entry}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
+        # Two first adds to a new bucket race on its upsert: the loser gets DuplicateKeyError, and its second try
+        # finds the bucket and updates it (seen under the 2,000-complaint simulation; MongoDB does the same).
+        for attempt in (1, 2):
+            try:
+                found = self._buckets.find_one_and_update(
+                    {"_id": bucket},
+                    {"$set": {f"recent.{complaint.complaint_id}": entry}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+                break
+            except DuplicateKeyError:
+                if attempt == 2:
+                    raise
         cutoff = _moment(keep_after)
         old = [cid for cid, e in (found or {}).get("recent", {}).items() if e["received_at"] < cutoff]
         if old:
