@@ -45,7 +45,8 @@ def test_no_personal_data_appears_in_clear_in_any_leaf() -> None:
     for r in received(lifecycle()):
         leaf, disclosures = leaf_of(r)
         text = leaf.data.decode()
-        assert "Merbabu" not in text and "0812" not in text and RECIPIENT not in text
+        # The whole number: "0812" alone also turns up inside hex digests now and then.
+        assert "Merbabu" not in text and "0812-3456-7890" not in text and RECIPIENT not in text
         assert all(d.value not in text for d in disclosures)
 
 
