@@ -474,12 +474,14 @@ def choose(s: ComplaintState, complaint: Complaint, rng: random.Random, others: 
                 (5, None),
             )
         case Status.DISPATCHED | Status.REOPENED:
+            # The coordinator also finds duplicates after dispatch (most complaints never wait at the desk).
             return pick(
                 (50, Action("Acknowledge", officer, {})),
-                (22, Action("HandBack", officer, {"reason": "bukan wewenang kami", "suggested_opd": other})),
+                (20, Action("HandBack", officer, {"reason": "bukan wewenang kami", "suggested_opd": other})),
                 (8, Action("Resolve", officer, {"text": "sudah ditangani"})),
                 (5, Action("Redispatch", COORDINATOR, {"opd": other, "reason": "salah OPD"})),
-                (15, None),
+                (3, Action("MarkDuplicate", COORDINATOR, {"duplicate_of": rng.choice(others).complaint_id})),
+                (14, None),
             )
         case Status.ACKNOWLEDGED | Status.IN_PROGRESS:
             return pick(
