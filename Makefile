@@ -13,6 +13,10 @@ INFRA := deploy/local/bin/suara-infra
 STACK := deploy/local/bin/suara-stack
 
 GRPCURL_VERSION := v1.9.4
+# One stack at a time on a machine: the integration suite, the benchmark and a simulation each start Kafka,
+# PostgreSQL, FerretDB and five services, and two of them on 2 cores measure nothing and once hung FerretDB
+# (docs/decisions/0110). Each waits for this lock (util-linux flock; skipped where there is none).
+MACHINE_LOCK := $(shell command -v flock >/dev/null && echo "flock /tmp/suara-machine.lock")
 
 .PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench simulate clean train-routing eval-routing
 
@@ -73,7 +77,8 @@ unit: install
 
 integration: install infra-install tools
 	@echo "integration tests: own Kafka :19092 and FerretDB :17017; logs of broker, store and services in var/test/log/"
-	@status=0; $(VENV)/bin/pytest -q tests/integration || status=$$?; \
+	@echo "(one stack per machine: waits while another suite, benchmark or simulation holds /tmp/suara-machine.lock)"
+	@status=0; $(MACHINE_LOCK) $(VENV)/bin/pytest -q tests/integration || status=$$?; \
 	echo "logs of the test stack: var/test/log/*.log"; exit $$status
 
 test: proto-check lint typecheck unit integration
@@ -111,12 +116,12 @@ eval-routing: install
 	$(PY) -m suara_routing.tools --data data/kota-kediri eval --out docs/routing
 
 bench: install infra-install
-	$(PY) bench/run.py
+	$(MACHINE_LOCK) $(PY) bench/run.py
 
 # Its own stack (ports 28xxx, var/simulate, SUARA_TEST_CLOCK=store); report in bench/results/simulation-N.json.
 N ?= 2000
 simulate: install infra-install
-	$(PY) bench/simulate.py $(N)
+	$(MACHINE_LOCK) $(PY) bench/simulate.py $(N)
 
 clean: stop
 	rm -rf var .venv

@@ -17,8 +17,8 @@ Writes bench/reports/bench-<time>.json, the closed loop's latency chart beside i
 Settings (flags override them): SUARA_BENCH_COMPLAINTS (default 2000) and SUARA_BENCH_CONCURRENCY (16) for the
 closed loop; SUARA_BENCH_RATES (10,50,100) and SUARA_BENCH_SECONDS (60) for the open loop. A quick check:
     SUARA_BENCH_COMPLAINTS=200 SUARA_BENCH_SECONDS=10 make bench
-Take the integration lock so the machine is not measured while a test suite runs:
-    flock /tmp/suara-integration.lock make bench
+`make bench` waits for the machine lock (Makefile: MACHINE_LOCK), so the machine is not measured while a test suite
+or a simulation runs.
 """
 
 from __future__ import annotations
