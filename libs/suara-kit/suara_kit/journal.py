@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson.binary import Binary
-from pymongo import ASCENDING, DeleteOne, UpdateOne
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from suara_kit.mongo import MongoDatabase
@@ -195,17 +195,14 @@ class MongoJournal(Journal):
         return events
 
     def mark_published(self, events: Sequence[StoredEvent]) -> None:
-        if not events:
-            return
-        slots = [_slot(event.complaint_id, event.sequence) for event in events]
-        # published_at beside appended_at lets the benchmark and operators read the relay's lag per event. One bulk
-        # write per collection, each statement an `_id` equality (the only filter FerretDB answers from an index).
-        now = self._clock()
-        self._events.bulk_write(
-            [UpdateOne({"_id": slot}, {"$set": {"published": True, "published_at": now}}) for slot in slots],
-            ordered=False,
-        )
-        self._outbox.bulk_write([DeleteOne({"_id": slot}) for slot in slots], ordered=False)
+        # One update and one delete per event, each an `_id` equality. Not bulk_write: FerretDB 1.24 on PostgreSQL
+        # hung for good on multi-statement updates from several relays at once (decision 0110), so the batch is a
+        # loop here; on MongoDB a bulk write would serve.
+        for event in events:
+            slot = _slot(event.complaint_id, event.sequence)
+            # published_at beside appended_at lets the benchmark and operators read the relay's lag per event.
+            self._events.update_one({"_id": slot}, {"$set": {"published": True, "published_at": self._clock()}})
+            self._outbox.delete_one({"_id": slot})
 
     def pending(self, limit: int = 500) -> list[PendingEvent]:
         cursor = self._outbox.find({}).sort("_id", ASCENDING).limit(limit)
