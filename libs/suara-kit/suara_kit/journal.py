@@ -72,8 +72,7 @@ class Journal(ABC):
 
     @abstractmethod
     def mark_published(self, events: Sequence[StoredEvent]) -> None:
-        """The broker acknowledged these events: flag each published and take it out of the outbox (one round trip
-        per collection for the whole batch)."""
+        """The broker acknowledged these events: flag each published and take it out of the outbox."""
 
     @abstractmethod
     def pending(self, limit: int = 500) -> list[PendingEvent]:

@@ -5,7 +5,7 @@ writes events runs a relay, and a lease in the store lets exactly one of them pu
 events reach the topic in sequence order whichever process wrote them, and keep reaching it while any writer is up.
 
 Per round the lease holder reads the outbox (in (complaint, sequence) order), publishes a batch and waits for the
-broker's acknowledgements, then marks the acknowledged events published in one batch (which also empties their
+broker's acknowledgements, then has the journal mark the acknowledged events published (which also empties their
 outbox entries).
 Ordering per complaint rests on two rules: an event is sent only after its predecessor was acknowledged (in an
 earlier round, or earlier in the same batch, which the idempotent producer keeps in order on the complaint's
@@ -193,7 +193,7 @@ class Relay:
                 first_error = first_error or error
                 continue
             acknowledged.append(item)
-        # One batch of marks for the round: two store round trips instead of two per event (decision 0022).
+        # The round's marks in one call: the journal decides how to write them (decision 0022).
         self._journal.mark_published([item.event for item in acknowledged])
         acked_at = self._clock()
         for item in acknowledged:
