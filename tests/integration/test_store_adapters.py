@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,16 +13,20 @@ from journal_contract import JournalContract
 from lease_contract import LeaseContract
 from pymongo import MongoClient
 from store_contract import CheckpointStoreContract, DisclosureStoreContract, LogStoreContract
-from views_contract import CALENDAR, POLICY, Story, ViewsContract, routed
+from views_contract import CALENDAR, COORDINATOR, POLICY, T0, Story, ViewsContract, officer, routed
 
 from suara_audit.adapters.checkpoints import MongoCheckpointStore
 from suara_audit.adapters.disclosures import MongoDisclosureStore
 from suara_audit.adapters.log_store import MongoLogStore
+from suara_casework.adapters.deadline_index import MongoDeadlineIndex
 from suara_casework.adapters.views import InMemoryComplaintViews, MongoComplaintViews
+from suara_complaint import commands as c
 from suara_intake.adapters.timeline import MongoTimeline
+from suara_kit import codec
 from suara_kit.events import Actor, ActorKind, ComplaintRouted, ComplaintSubmitted, Event, Priority, SourceChannel
-from suara_kit.journal import MongoJournal
+from suara_kit.journal import Journal, MongoJournal, StoredEvent
 from suara_kit.lease import Lease, MongoLease
+from suara_kit.replay import Rebuilds
 
 pytestmark = pytest.mark.integration
 
@@ -42,6 +46,10 @@ class TestMongoJournal(JournalContract):
         journal = MongoJournal(database)
         journal.ensure_indexes()
         return journal
+
+    def lose_outbox_entry(self, journal: Journal, event: StoredEvent) -> None:
+        assert isinstance(journal, MongoJournal)
+        journal._outbox.delete_one({"_id": f"{event.complaint_id}:{event.sequence:010d}"})
 
 
 class TestMongoLease(LeaseContract):
@@ -136,3 +144,45 @@ def test_the_mongo_timeline_orders_events_finds_by_tracking_number_and_ignores_r
     assert timeline.find(str(uuid.uuid4())) is None and timeline.find("KDR-ZZZZZ-ZZZZZ") is None
     timeline.clear()
     assert timeline.find(complaint_id) is None
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda database, collection: MongoComplaintViews(database, POLICY, CALENDAR, collection=collection),
+        lambda database, collection: MongoDeadlineIndex(database, POLICY, CALENDAR, collection=collection),
+        lambda database, collection: MongoTimeline(database, collection=collection),
+    ],
+    ids=["complaint-views", "deadline-index", "timeline"],
+)
+def test_a_replay_rebuild_writes_what_applying_event_by_event_writes(
+    database: Any, build: Callable[[Any, str], Rebuilds]
+) -> None:
+    """suara_kit.replay.Rebuilds' contract, for each projection `suara replay` builds: a complaint's whole stream
+    written at once leaves the same documents, in every collection, as its live consumer applying the events one by
+    one (here in topic order with one event late, as a rebalance can deliver them)."""
+    story = Story(routed()).do(c.HandBack, officer("DPUPR"), T0 + timedelta(hours=1), reason="saluran")
+    story.do(c.Dispatch, COORDINATOR, T0 + timedelta(hours=2), opd="DLHKP")
+    story.do(c.Acknowledge, officer("DLHKP"), T0 + timedelta(hours=3))
+    story.tick(T0 + timedelta(days=30))
+    story.do(c.Resolve, officer("DLHKP"), T0 + timedelta(days=31), resolution="dikeruk")
+    assert len(story.events) > 10  # sequences past 9: keys compared as numbers, not text
+    stream = [(codec.decode(data), data) for data in (codec.encode(e) for e in story.events)]
+    stream = [*stream[:3], *stream[4:], stream[3]]
+    second = Story(routed())  # another complaint in the same collections, untouched by the first one's rebuild
+    second_stream = [(codec.decode(data), data) for data in (codec.encode(e) for e in second.events)]
+
+    live, rebuilt = build(database, "live"), build(database, "rebuilt")
+    for event, data in [*stream, *second_stream]:
+        live.apply(event, data)
+    rebuilt.rebuild(story.complaint_id, stream)
+    rebuilt.rebuild(second.complaint_id, second_stream)
+    rebuilt.rebuild(story.complaint_id, stream)  # a replay that is run again changes nothing
+
+    names = sorted(n for n in database.list_collection_names() if n.startswith("live"))
+    assert names
+    for name in names:
+        twin = "rebuilt" + name.removeprefix("live")
+        live_documents = {d["_id"]: d for d in database[name].find({})}
+        assert live_documents, name
+        assert {d["_id"]: d for d in database[twin].find({})} == live_documents, name

@@ -9,7 +9,7 @@ The outbox is a small collection holding one entry per appended-but-unpublished 
 instead of filtering the whole journal on a flag (which FerretDB answers by a scan). Without multi-document
 transactions an append is two inserts (event, then outbox entry); a writer that dies between them leaves an event
 that is unpublished but not pending. `ensure_pending` repairs that when the cause is retried (the writer finds the
-event it recorded before), and the relay's start-up sweep (`unpublished`) repairs the rest.
+event it recorded before), and the relay's sweep (`repair_outbox`) repairs the rest.
 """
 
 from __future__ import annotations
@@ -75,8 +75,9 @@ class Journal(ABC):
         """The broker acknowledged these events: flag each published and take it out of the outbox."""
 
     @abstractmethod
-    def pending(self, limit: int = 500) -> list[PendingEvent]:
-        """The outbox, in (complaint, sequence) order: cheap, and empty when the relay keeps up."""
+    def pending(self, limit: int = 500, after: tuple[str, int] | None = None) -> list[PendingEvent]:
+        """The outbox, in (complaint, sequence) order, from just after position `after` (complaint id, sequence) or
+        from its start: cheap, and empty when the relay keeps up."""
 
     @abstractmethod
     def ensure_pending(self, complaint_id: str, sequence: int) -> None:
@@ -89,6 +90,11 @@ class Journal(ABC):
     @abstractmethod
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
         """Every unpublished event, found by the journal's flag, not the outbox (a sweep: may scan the journal)."""
+
+    @abstractmethod
+    def repair_outbox(self, limit: int = 10_000) -> int:
+        """Queue every unpublished event the outbox lacks (a writer died between its two inserts), up to `limit`
+        of them; how many were queued. Reads the flags and the outbox's keys, so a long outbox costs two reads."""
 
 
 class InMemoryJournal(Journal):
@@ -121,9 +127,10 @@ class InMemoryJournal(Journal):
                 self._slots[key] = replace(self._slots[key], published=True)
                 self._outbox.pop(key, None)
 
-    def pending(self, limit: int = 500) -> list[PendingEvent]:
+    def pending(self, limit: int = 500, after: tuple[str, int] | None = None) -> list[PendingEvent]:
         with self._lock:
-            return [self._outbox[key] for key in sorted(self._outbox)][:limit]
+            keys = sorted(key for key in self._outbox if after is None or key > after)
+            return [self._outbox[key] for key in keys[:limit]]
 
     def ensure_pending(self, complaint_id: str, sequence: int) -> None:
         with self._lock:
@@ -142,6 +149,13 @@ class InMemoryJournal(Journal):
             return sorted(
                 (e for e in self._slots.values() if not e.published), key=lambda e: (e.complaint_id, e.sequence)
             )[:limit]
+
+    def repair_outbox(self, limit: int = 10_000) -> int:
+        with self._lock:
+            missing = sorted(k for k, e in self._slots.items() if not e.published and k not in self._outbox)[:limit]
+            for key in missing:
+                self._outbox[key] = PendingEvent(self._slots[key], self._clock())
+            return len(missing)
 
     def lose_outbox_entry(self, complaint_id: str, sequence: int) -> None:
         """Test aid: what a writer that died between its two inserts leaves behind."""
@@ -203,8 +217,9 @@ class MongoJournal(Journal):
             self._events.update_one({"_id": slot}, {"$set": {"published": True, "published_at": self._clock()}})
             self._outbox.delete_one({"_id": slot})
 
-    def pending(self, limit: int = 500) -> list[PendingEvent]:
-        cursor = self._outbox.find({}).sort("_id", ASCENDING).limit(limit)
+    def pending(self, limit: int = 500, after: tuple[str, int] | None = None) -> list[PendingEvent]:
+        selector = {} if after is None else {"_id": {"$gt": _slot(*after)}}  # slots sort as (complaint, sequence)
+        cursor = self._outbox.find(selector).sort("_id", ASCENDING).limit(limit)
         return [PendingEvent(_stored(d), _utc(d["appended_at"])) for d in cursor]
 
     def ensure_pending(self, complaint_id: str, sequence: int) -> None:
@@ -220,6 +235,17 @@ class MongoJournal(Journal):
         """Read when a relay starts (to repair the outbox after a writer died between its two inserts)."""
         cursor = self._events.find({"published": False}).sort("_id", ASCENDING).limit(limit)
         return [_stored(d) for d in cursor]
+
+    def repair_outbox(self, limit: int = 10_000) -> int:
+        unpublished = {d["_id"] for d in self._events.find({"published": False}, {"_id": True})}
+        queued = {d["_id"] for d in self._outbox.find({}, {"_id": True})}
+        repaired = 0
+        for slot in sorted(unpublished - queued)[:limit]:
+            document = self._events.find_one({"_id": slot})
+            if document is not None and not document["published"]:  # published meanwhile: nothing to do
+                self._add_to_outbox(_stored(document))
+                repaired += 1
+        return repaired
 
     def _add_to_outbox(self, event: StoredEvent) -> None:
         document = _document(event) | {"appended_at": self._clock()}

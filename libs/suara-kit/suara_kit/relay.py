@@ -4,9 +4,11 @@ Writers only append to the journal (suara_kit.complaints.ComplaintStore); the re
 writes events runs a relay, and a lease in the store lets exactly one of them publish at a time, so a complaint's
 events reach the topic in sequence order whichever process wrote them, and keep reaching it while any writer is up.
 
-Per round the lease holder reads the outbox (in (complaint, sequence) order), publishes a batch and waits for the
-broker's acknowledgements, then has the journal mark the acknowledged events published (which also empties their
-outbox entries).
+Per round the lease holder reads a batch of the outbox (in (complaint, sequence) order, each round from where the
+last one ended, so under a backlog every complaint's turn comes within one pass instead of the first complaints'
+new events going first forever), publishes it and waits for the broker's acknowledgements, then has the journal mark
+the acknowledged events published (which also empties their outbox entries). The holder renews its lease between
+the steps of a round, so a slow round on a loaded store does not let another process take over mid-round.
 Ordering per complaint rests on two rules: an event is sent only after its predecessor was acknowledged (in an
 earlier round, or earlier in the same batch, which the idempotent producer keeps in order on the complaint's
 partition); and a complaint whose event failed is held back for the rest of the round. When the predecessor is
@@ -37,6 +39,7 @@ from suara_kit.publishing import EventPublisher
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "relay"
+MARK_SLICE = 100
 Report = Callable[[str | None], None]
 
 
@@ -100,6 +103,7 @@ class Relay:
         self._holding = False
         self._renewed_at: datetime | None = None
         self._last_sweep: datetime | None = None
+        self._after: tuple[str, int] | None = None  # where the last round's batch ended
 
     # --- what writers and the service call -------------------------------------------------------------------
 
@@ -157,15 +161,7 @@ class Relay:
 
     def publish_round(self) -> int:
         """Take or keep the lease; if held, publish one batch from the outbox. Returns how many were published."""
-        now = self._clock()
-        renewed_long_ago = self._renewed_at is None or (now - self._renewed_at).total_seconds() >= (
-            self._settings.lease_seconds / 3
-        )
-        if self._holding and not renewed_long_ago:
-            holding = True  # renewed less than a third of a lease ago: no store write on every 50 ms round
-        else:
-            holding = self._lease.acquire(self._owner, now, timedelta(seconds=self._settings.lease_seconds))
-            self._renewed_at = now if holding else None
+        holding = self._keep_lease()
         if holding and not self._holding:
             log.info("relay lease taken by %s", self._owner)
         elif self._holding and not holding:
@@ -173,16 +169,35 @@ class Relay:
         self._holding = holding
         if not holding:
             return 0
+        now = self._clock()
         if self._last_sweep is None or (now - self._last_sweep).total_seconds() >= self._settings.sweep_seconds:
             self._sweep()
             self._last_sweep = now
-        return self._publish(self._journal.pending(self._settings.batch))
+            self._keep_lease()
+        pending = self._journal.pending(self._settings.batch, after=self._after)
+        # A full batch: the next round goes on after it. A short one reached the end: the next starts again.
+        last = pending[-1].event if len(pending) == self._settings.batch else None
+        self._after = (last.complaint_id, last.sequence) if last is not None else None
+        return self._publish(pending)
+
+    def _keep_lease(self) -> bool:
+        """Take or renew the lease; a store write at most every third of a lease, not on every 50 ms round."""
+        now = self._clock()
+        renewed = self._renewed_at
+        if self._holding and renewed is not None and (now - renewed).total_seconds() < self._settings.lease_seconds / 3:
+            return True
+        holding = self._lease.acquire(self._owner, now, timedelta(seconds=self._settings.lease_seconds))
+        self._renewed_at = now if holding else None
+        return holding
 
     def _publish(self, pending: list[PendingEvent]) -> int:
         ready = self._in_order(pending)
         if not ready:
             return 0
+        if not self._keep_lease():  # lost while reading: the new holder publishes these
+            return 0
         outcomes = self._publisher.publish_many([(p.event.complaint_id, p.event.data) for p in ready])
+        self._keep_lease()
         failed: set[str] = set()
         acknowledged: list[PendingEvent] = []
         first_error: BaseException | None = None
@@ -193,8 +208,11 @@ class Relay:
                 first_error = first_error or error
                 continue
             acknowledged.append(item)
-        # The round's marks in one call: the journal decides how to write them (decision 0022).
-        self._journal.mark_published([item.event for item in acknowledged])
+        # The journal decides how to write a batch of marks (decision 0022); in slices, renewing the lease between
+        # them, since on a store that takes one write per mark a whole batch can outlast a lease.
+        for start in range(0, len(acknowledged), MARK_SLICE):
+            self._journal.mark_published([item.event for item in acknowledged[start : start + MARK_SLICE]])
+            self._keep_lease()
         acked_at = self._clock()
         for item in acknowledged:
             self._remember(item.event.complaint_id, item.event.sequence)
@@ -245,10 +263,7 @@ class Relay:
                 self._heads.popitem(last=False)
 
     def _sweep(self) -> None:
-        repaired = 0
-        for event in self._journal.unpublished(limit=10_000):
-            self._journal.ensure_pending(event.complaint_id, event.sequence)
-            repaired += 1
+        repaired = self._journal.repair_outbox(limit=10_000)
         if repaired:
             log.info("relay: %d unpublished events found in the journal and queued", repaired)
 

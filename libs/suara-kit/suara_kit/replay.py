@@ -2,8 +2,10 @@
 
 The events topic is what every read model is a projection of; the journal is what assigned each event its place.
 `replay` reads the topic from the beginning to its end (as of the start, then again while new events keep
-arriving), applies every event to a fresh copy of each registered projection (collections named
-`replay_<stamp>_<live name>`), and with `check`:
+arriving), gathers each complaint's events (each once, in topic order), and then builds a fresh copy of each
+registered projection (collections named `replay_<stamp>_<live name>`) complaint by complaint: a projection that can
+`rebuild` a complaint from its whole stream writes each document once; any other gets the events one by one, as
+its live consumer did. With `check`:
 - compares each fresh collection with the live one, document by document (the live projector must have consumed
   at least as far: replay waits for its consumer group's committed offsets to reach the end it read);
 - compares the topic with the journal: every published event is on the topic with the same bytes, in sequence
@@ -20,13 +22,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from suara_kit import codec
 from suara_kit.events import Event
+from suara_kit.kafka import PoisonMessage
 from suara_kit.mongo import MongoDatabase
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,20 @@ log = logging.getLogger(__name__)
 
 class Applies(Protocol):
     def apply(self, event: Event, data: bytes) -> None: ...
+
+
+@runtime_checkable
+class Rebuilds(Protocol):
+    """A projection that can write a complaint's documents from its whole stream at once.
+
+    `rebuild(complaint_id, stream)` must leave exactly the documents that applying each of `stream`'s events in
+    turn leaves in empty collections (each adapter's tests hold it to that). Folding in memory and writing once is
+    what makes a replay of a long-lived city's topic take minutes: applying event by event re-reads and re-derives
+    a complaint's document for every event (decision 0111)."""
+
+    def apply(self, event: Event, data: bytes) -> None: ...
+
+    def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class Report:
     events: int = 0
     undecodable: int = 0
     redelivered: int = 0  # events on the topic more than once (applied once)
+    poison: int = 0  # events a projection refused (its live consumer dead-letters them)
+    complaints: int = 0
     fresh: dict[str, str] = field(default_factory=dict)  # live collection -> fresh collection
     differences: list[str] = field(default_factory=list)
 
@@ -62,9 +81,9 @@ class Report:
 
 @dataclass
 class _Feed:
-    """What the topic holds, per complaint: the first-seen (sequence, event id, bytes), in topic order."""
+    """What the topic holds, per complaint: each event the first time it was seen, with its bytes, in topic order."""
 
-    by_complaint: dict[str, list[tuple[int, str, bytes]]] = field(default_factory=dict)
+    by_complaint: dict[str, list[tuple[Event, bytes]]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
 
@@ -96,7 +115,7 @@ def replay(
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        end = _read_to_end(consumer, partitions, built, feed, report, progress)
+        end = _read_to_end(consumer, partitions, feed, report, progress)
         cutoff = datetime.now(UTC)
         behind: set[str] = set()
         if check:
@@ -107,13 +126,15 @@ def replay(
                 newer = consumer.end_offsets(partitions)
                 if newer == end:
                     break
-                end = _read_to_end(consumer, partitions, built, feed, report, progress)
+                end = _read_to_end(consumer, partitions, feed, report, progress)
             else:
                 progress("the topic kept moving: compared as of the last events read")
     finally:
         consumer.close()
+    _build(built, feed, report, progress)
     progress(
-        f"replayed {report.events} events ({report.redelivered} of them published again, applied once) into "
+        f"replayed {report.events} events of {report.complaints} complaints ({report.redelivered} of them published "
+        f"again, applied once" + (f"; {report.poison} refused by a projection" if report.poison else "") + ") into "
         f"{', '.join(report.fresh.values())}"
     )
     if check:
@@ -137,7 +158,6 @@ def drop_fresh(database: MongoDatabase, report: Report) -> None:
 def _read_to_end(
     consumer: KafkaConsumer,
     partitions: list[TopicPartition],
-    built: list[Applies],
     feed: _Feed,
     report: Report,
     progress: Callable[[str], None],
@@ -147,14 +167,14 @@ def _read_to_end(
     while any(consumer.position(tp) < offset for tp, offset in end.items()):
         for records in consumer.poll(timeout_ms=1000, max_records=2000).values():
             for record in records:
-                _apply(record, built, feed, report)
+                _gather(record, feed, report)
         if time.monotonic() - last_progress > 2:
             progress(f"... {report.events} events read")
             last_progress = time.monotonic()
     return end
 
 
-def _apply(record: ConsumerRecord, built: list[Applies], feed: _Feed, report: Report) -> None:
+def _gather(record: ConsumerRecord, feed: _Feed, report: Report) -> None:
     data = bytes(record.value)
     try:
         event = codec.decode(data)
@@ -168,9 +188,27 @@ def _apply(record: ConsumerRecord, built: list[Applies], feed: _Feed, report: Re
         report.redelivered += 1
         return
     feed.seen.add(event.event_id)
-    feed.by_complaint.setdefault(event.complaint_id, []).append((event.sequence, event.event_id, data))
-    for projection in built:
-        projection.apply(event, data)
+    feed.by_complaint.setdefault(event.complaint_id, []).append((event, data))
+
+
+def _build(built: list[Applies], feed: _Feed, report: Report, progress: Callable[[str], None]) -> None:
+    """Each complaint's stream into each fresh projection: rebuilt at once where the projection can, else event by
+    event, skipping what the projection refuses as its live consumer would (counted in `report.poison`)."""
+    last_progress = time.monotonic()
+    for done, (complaint_id, stream) in enumerate(feed.by_complaint.items(), start=1):
+        for projection in built:
+            if isinstance(projection, Rebuilds):
+                projection.rebuild(complaint_id, stream)
+                continue
+            for event, data in stream:
+                try:
+                    projection.apply(event, data)
+                except PoisonMessage:
+                    report.poison += 1
+        report.complaints = done
+        if time.monotonic() - last_progress > 2:
+            progress(f"... {done} of {len(feed.by_complaint)} complaints rebuilt")
+            last_progress = time.monotonic()
 
 
 def _wait_for_groups(bootstrap: str, groups: list[str], end: dict[TopicPartition, int], seconds: float) -> set[str]:
@@ -234,10 +272,10 @@ def _compare_with_journal(database: MongoDatabase, feed: _Feed, cutoff: datetime
         journal.setdefault(str(document["complaint_id"]), {})[int(document["sequence"])] = document
     for complaint_id, stream in sorted(journal.items()):
         on_topic = feed.by_complaint.get(complaint_id, [])
-        sequences = [sequence for sequence, _, _ in on_topic]
+        sequences = [event.sequence for event, _ in on_topic]
         if sequences != sorted(sequences):
             differences.append(f"complaint {complaint_id}: events on the topic out of order {sequences}")
-        topic_by_id = {event_id: data for _, event_id, data in on_topic}
+        topic_by_id = {event.event_id: data for event, data in on_topic}
         for sequence, document in sorted(stream.items()):
             event_id = str(document["event_id"])
             if event_id in topic_by_id:
@@ -258,10 +296,11 @@ def _compare_with_journal(database: MongoDatabase, feed: _Feed, cutoff: datetime
                 )
     for complaint_id, on_topic in sorted(feed.by_complaint.items()):
         known = {str(d["event_id"]) for d in journal.get(complaint_id, {}).values()}
-        for sequence, event_id, _ in on_topic:
-            if event_id not in known:
+        for event, _ in on_topic:
+            if event.event_id not in known:
                 differences.append(
-                    f"complaint {complaint_id}: event {sequence} ({event_id}) is on the topic, not in the journal"
+                    f"complaint {complaint_id}: event {event.sequence} ({event.event_id}) is on the topic, not in the "
+                    "journal"
                 )
     return _capped(differences, limit, "journal")
 

@@ -174,6 +174,27 @@ class MongoDeadlineIndex(DeadlineIndex):
                 upsert=True,
             )
 
+    def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None:
+        """A replay's write (suara_kit.replay.Rebuilds): the stream and the entry of its gap-free prefix, each
+        written once. A stream the aggregate cannot fold goes event by event instead, as its live consumer took it
+        (each refused event skipped, the entry left at the last prefix that folded)."""
+        by_sequence: dict[int, tuple[Event, bytes]] = {}
+        for event, data in stream:
+            by_sequence[event.sequence] = (event, data)  # as `$set events.<sequence>` leaves it
+        prefix: list[Event] = []
+        while len(prefix) + 1 in by_sequence:
+            prefix.append(by_sequence[len(prefix) + 1][0])
+        try:
+            entry = entry_for(complaint_id, prefix, self._policy, self._calendar)
+        except PoisonMessage:
+            for event, data in stream:
+                with contextlib.suppress(PoisonMessage):
+                    self.apply(event, data)
+            return
+        events = {str(sequence): Binary(data) for sequence, (_, data) in by_sequence.items()}
+        self._streams.replace_one({"_id": complaint_id}, {"events": events}, upsert=True)
+        self._entries.replace_one({"_id": complaint_id}, _document(entry), upsert=True)
+
     def get(self, complaint_id: str) -> IndexedComplaint | None:
         document = self._entries.find_one({"_id": complaint_id})
         return _entry(document) if document is not None else None

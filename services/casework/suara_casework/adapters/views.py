@@ -28,7 +28,7 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -133,6 +133,15 @@ class _Documents:
                 )
             return True
         return any(e["event_id"] == event.event_id for e in entries.values())
+
+    def whole(self, complaint_id: str, stream: Iterable[tuple[Event, bytes]]) -> dict[str, Any]:
+        """The document that applying each of `stream`'s events in turn leaves: the events it holds (the first at
+        each position) and the fields derived from them, derived once."""
+        entries: dict[str, dict[str, Any]] = {}
+        for event, data in stream:
+            if not self.holds({"events": entries}, event):
+                entries[str(event.sequence)] = self.entry(event, data)
+        return {"_id": complaint_id, "events": entries, **self.derived(complaint_id, entries)}
 
     def derived(self, complaint_id: str, entries: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """The fields derived from the contiguous prefix 1..n of the sequences in `entries`."""
@@ -392,6 +401,15 @@ class MongoComplaintViews(ComplaintViews):
                 return
             self._complaints.update_one({"_id": complaint_id}, {"$set": fields})
         raise ConcurrentViewUpdates(f"complaint {complaint_id}: its view kept changing while being derived")
+
+    def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None:
+        """A replay's write (suara_kit.replay.Rebuilds): the complaint's whole stream, folded once, written once."""
+        for event, _ in stream:
+            tracking = _tracking_number(event)
+            if tracking:
+                self._tracking.update_one({"_id": tracking}, {"$set": {"complaint_id": complaint_id}}, upsert=True)
+        document = self._documents.whole(complaint_id, stream)
+        self._complaints.replace_one({"_id": complaint_id}, document, upsert=True)
 
     def get(self, reference: str) -> ComplaintView | None:
         reference = reference.strip()[:MAX_REFERENCE_LENGTH]

@@ -7,8 +7,10 @@ from __future__ import annotations
 import threading
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bson.binary import Binary
 
@@ -87,6 +89,15 @@ class InMemoryTimeline(Timeline):
             self._tracking.clear()
 
 
+def _stored(event: Event, data: bytes) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "occurred_at": event.occurred_at,
+        "data": Binary(data),
+    }
+
+
 class MongoTimeline(Timeline):
     """One document per complaint (`_id` = complaint id) holding its events by sequence, and a second collection
     mapping tracking numbers to complaint ids: both reads of a trace are `_id` lookups (all FerretDB's SQLite
@@ -101,18 +112,23 @@ class MongoTimeline(Timeline):
         """Nothing beyond `_id` is queried."""
 
     def apply(self, event: Event, data: bytes) -> None:
-        entry = {
-            "event_id": event.event_id,
-            "event_type": event.event_type,
-            "occurred_at": event.occurred_at,
-            "data": Binary(data),
-        }
-        fields: dict[str, object] = {f"events.{event.sequence}": entry}
+        fields: dict[str, object] = {f"events.{event.sequence}": _stored(event, data)}
         tracking = _tracking(event)
         if tracking:
             self._tracking.update_one({"_id": tracking}, {"$set": {"complaint_id": event.complaint_id}}, upsert=True)
             fields["tracking_number"] = tracking
         self._complaints.update_one({"_id": event.complaint_id}, {"$set": fields}, upsert=True)
+
+    def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None:
+        """A replay's write (suara_kit.replay.Rebuilds): the document applying each event in turn leaves, at once."""
+        document: dict[str, Any] = {"events": {}}
+        for event, data in stream:
+            document["events"][str(event.sequence)] = _stored(event, data)
+            tracking = _tracking(event)
+            if tracking:
+                self._tracking.update_one({"_id": tracking}, {"$set": {"complaint_id": complaint_id}}, upsert=True)
+                document["tracking_number"] = tracking
+        self._complaints.replace_one({"_id": complaint_id}, document, upsert=True)
 
     def find(self, reference: str) -> TimelineView | None:
         if _is_uuid(reference):
