@@ -415,6 +415,9 @@ class Simulation:
         begin = time.monotonic()
         t = self.target
         args = ["replay", "--check", "--kafka", t.kafka_bootstrap, "--mongo", t.mongo_url, "--database", t.database]
+        # The live views projector derives a view per event: after thousands of events in the last rounds it may
+        # still be catching up when the topic goes quiet. Wait for it rather than report it behind.
+        args += ["--wait-for-live", "1800"]
         self.figures.replay_exit = suara([*args, "--topic", t.events_topic])
         if self.figures.replay_exit != 0:
             self.figures.violations.append(f"suara replay --check exited {self.figures.replay_exit}")

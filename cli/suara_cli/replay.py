@@ -67,6 +67,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     command.add_argument("--check", action="store_true", help="compare with the live read models and the journal")
     command.add_argument("--keep", action="store_true", help="keep the fresh collections after --check")
+    command.add_argument(
+        "--wait-for-live",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --check: how long to wait for the live projections' consumers to reach the topic's end "
+        "(default 60; a projection still behind is reported, not compared)",
+    )
     command.add_argument("--kafka", default=os.environ.get("SUARA_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
     command.add_argument("--mongo", default=os.environ.get("SUARA_MONGO_URL", "mongodb://127.0.0.1:27017/"))
     command.add_argument("--database", default=os.environ.get("SUARA_MONGO_DB", "suara"))
@@ -84,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             PROJECTIONS,
             check=args.check,
             progress=lambda line: print(line, file=sys.stderr),
+            wait_for_live_seconds=args.wait_for_live,
         )
         print(
             f"events replayed: {report.events}" + (f" ({report.undecodable} undecodable)" if report.undecodable else "")
