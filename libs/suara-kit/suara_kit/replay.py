@@ -46,7 +46,7 @@ class Rebuilds(Protocol):
     `rebuild(complaint_id, stream)` must leave exactly the documents that applying each of `stream`'s events in
     turn leaves in empty collections (each adapter's tests hold it to that). Folding in memory and writing once is
     what makes a replay of a long-lived city's topic take minutes: applying event by event re-reads and re-derives
-    a complaint's document for every event (decision 0111)."""
+    a complaint's document for every event (decision 0027)."""
 
     def apply(self, event: Event, data: bytes) -> None: ...
 
