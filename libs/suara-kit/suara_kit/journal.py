@@ -14,7 +14,6 @@ event it recorded before), and the relay's sweep (`repair_outbox`) repairs the r
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -80,8 +79,9 @@ class Journal(ABC):
         from its start: cheap, and empty when the relay keeps up."""
 
     @abstractmethod
-    def ensure_pending(self, complaint_id: str, sequence: int) -> None:
-        """Put an unpublished event (back) in the outbox; a no-op when it is there already or was published."""
+    def ensure_pending(self, complaint_id: str, sequence: int) -> bool:
+        """Put an unpublished event (back) in the outbox; a no-op when it is there already or was published.
+        Whether it was missing and is queued now."""
 
     @abstractmethod
     def is_published(self, complaint_id: str, sequence: int) -> bool | None:
@@ -132,12 +132,14 @@ class InMemoryJournal(Journal):
             keys = sorted(key for key in self._outbox if after is None or key > after)
             return [self._outbox[key] for key in keys[:limit]]
 
-    def ensure_pending(self, complaint_id: str, sequence: int) -> None:
+    def ensure_pending(self, complaint_id: str, sequence: int) -> bool:
         with self._lock:
             key = (complaint_id, sequence)
             stored = self._slots.get(key)
             if stored is not None and not stored.published and key not in self._outbox:
                 self._outbox[key] = PendingEvent(stored, self._clock())
+                return True
+            return False
 
     def is_published(self, complaint_id: str, sequence: int) -> bool | None:
         with self._lock:
@@ -222,17 +224,16 @@ class MongoJournal(Journal):
         cursor = self._outbox.find(selector).sort("_id", ASCENDING).limit(limit)
         return [PendingEvent(_stored(d), _utc(d["appended_at"])) for d in cursor]
 
-    def ensure_pending(self, complaint_id: str, sequence: int) -> None:
+    def ensure_pending(self, complaint_id: str, sequence: int) -> bool:
         document = self._events.find_one({"_id": _slot(complaint_id, sequence)})
-        if document is not None and not document["published"]:
-            self._add_to_outbox(_stored(document))
+        return document is not None and not document["published"] and self._add_to_outbox(_stored(document))
 
     def is_published(self, complaint_id: str, sequence: int) -> bool | None:
         document = self._events.find_one({"_id": _slot(complaint_id, sequence)}, {"published": True})
         return None if document is None else bool(document["published"])
 
     def unpublished(self, limit: int = 1000) -> list[StoredEvent]:
-        """Read when a relay starts (to repair the outbox after a writer died between its two inserts)."""
+        """For operators and tests: the relay repairs the outbox with `repair_outbox`, which reads only keys."""
         cursor = self._events.find({"published": False}).sort("_id", ASCENDING).limit(limit)
         return [_stored(d) for d in cursor]
 
@@ -243,14 +244,16 @@ class MongoJournal(Journal):
         for slot in sorted(unpublished - queued)[:limit]:
             document = self._events.find_one({"_id": slot})
             if document is not None and not document["published"]:  # published meanwhile: nothing to do
-                self._add_to_outbox(_stored(document))
-                repaired += 1
+                repaired += self._add_to_outbox(_stored(document))
         return repaired
 
-    def _add_to_outbox(self, event: StoredEvent) -> None:
-        document = _document(event) | {"appended_at": self._clock()}
-        with contextlib.suppress(DuplicateKeyError):  # already pending
-            self._outbox.insert_one(document)
+    def _add_to_outbox(self, event: StoredEvent) -> bool:
+        """Whether it was added (False: already pending)."""
+        try:
+            self._outbox.insert_one(_document(event) | {"appended_at": self._clock()})
+        except DuplicateKeyError:
+            return False
+        return True
 
 
 def _slot(complaint_id: str, sequence: int) -> str:

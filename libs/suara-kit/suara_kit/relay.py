@@ -175,6 +175,8 @@ class Relay:
             self._last_sweep = now
             self._keep_lease()
         pending = self._journal.pending(self._settings.batch, after=self._after)
+        if not pending and self._after is not None:  # the last batch ended the outbox: start again at once
+            pending = self._journal.pending(self._settings.batch)
         # A full batch: the next round goes on after it. A short one reached the end: the next starts again.
         last = pending[-1].event if len(pending) == self._settings.batch else None
         self._after = (last.complaint_id, last.sequence) if last is not None else None
@@ -250,9 +252,10 @@ class Relay:
         if state is True:
             self._remember(complaint_id, previous)
             return True
-        if state is False:  # neither published nor pending (a writer died between its inserts): queue it first
+        # Unpublished: pending behind this round's start (the outbox is read round-robin), or, when it is not in the
+        # outbox at all (a writer died between its inserts), queued now so that it goes first.
+        if state is False and self._journal.ensure_pending(complaint_id, previous):
             log.warning("complaint %s: event %d was not in the outbox; relaying it first", complaint_id, previous)
-            self._journal.ensure_pending(complaint_id, previous)
         return False
 
     def _remember(self, complaint_id: str, sequence: int) -> None:

@@ -44,7 +44,8 @@ class Rebuilds(Protocol):
     """A projection that can write a complaint's documents from its whole stream at once.
 
     `rebuild(complaint_id, stream)` must leave exactly the documents that applying each of `stream`'s events in
-    turn leaves in empty collections (each adapter's tests hold it to that). Folding in memory and writing once is
+    turn leaves in empty collections (each adapter's tests hold it to that), or raise PoisonMessage having written
+    nothing, and the replay applies the events one by one. Folding in memory and writing once is
     what makes a replay of a long-lived city's topic take minutes: applying event by event re-reads and re-derives
     a complaint's document for every event (decision 0027)."""
 
@@ -192,14 +193,18 @@ def _gather(record: ConsumerRecord, feed: _Feed, report: Report) -> None:
 
 
 def _build(built: list[Applies], feed: _Feed, report: Report, progress: Callable[[str], None]) -> None:
-    """Each complaint's stream into each fresh projection: rebuilt at once where the projection can, else event by
-    event, skipping what the projection refuses as its live consumer would (counted in `report.poison`)."""
+    """Each complaint's stream into each fresh projection: rebuilt at once where the projection can, else (or when
+    the rebuild refuses the stream) event by event, skipping what the projection refuses as its live consumer
+    would (counted in `report.poison`)."""
     last_progress = time.monotonic()
     for done, (complaint_id, stream) in enumerate(feed.by_complaint.items(), start=1):
         for projection in built:
             if isinstance(projection, Rebuilds):
-                projection.rebuild(complaint_id, stream)
-                continue
+                try:
+                    projection.rebuild(complaint_id, stream)
+                    continue
+                except PoisonMessage:  # it wrote nothing: take the live path, refusals and all
+                    pass
             for event, data in stream:
                 try:
                     projection.apply(event, data)

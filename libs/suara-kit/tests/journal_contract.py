@@ -233,9 +233,13 @@ class JournalContract:
         journal.append(second)
         journal.mark_published([first])
 
-        journal.ensure_pending(complaint_id, 1)
-        journal.ensure_pending(complaint_id, 2)
-        journal.ensure_pending(complaint_id, 3)  # an empty position: nothing to queue
+        queued = [journal.ensure_pending(complaint_id, 1), journal.ensure_pending(complaint_id, 2)]
+        queued.append(journal.ensure_pending(complaint_id, 3))  # an empty position: nothing to queue
+        self.lose_outbox_entry(journal, second)
+
+        assert queued == [False, False, False]
+        assert journal.ensure_pending(complaint_id, 2) is True  # missing from the outbox: queued again
+        assert journal.ensure_pending(complaint_id, 2) is False
 
         mine = [p.event.sequence for p in journal.pending(limit=100_000) if p.event.complaint_id == complaint_id]
         assert mine == [2]

@@ -108,3 +108,19 @@ def test_rebuild_progress_is_reported_by_complaint(monkeypatch: Any) -> None:
     _build([Recording()], feed, report, progress=lines.append)
 
     assert lines == ["... 1 of 2 complaints rebuilt", "... 2 of 2 complaints rebuilt"]
+
+
+def test_a_stream_the_rebuild_refuses_goes_event_by_event_and_the_refusals_are_counted() -> None:
+    events = stream()
+    feed, report = _gathered(events[:3])
+
+    class RefusesToRebuild(Recording):
+        def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None:
+            raise PoisonMessage("the aggregate cannot fold this stream")
+
+    projection = RefusesToRebuild(refuse=events[2].event_id)
+
+    _build([projection], feed, report, progress=lambda line: None)
+
+    assert projection.applied == [events[0].event_id, events[1].event_id]
+    assert report.poison == 1

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bson.binary import Binary
 from pymongo import ASCENDING, ReturnDocument
@@ -36,6 +36,8 @@ from suara_kit.complaint_stream import lifecycle_events
 from suara_kit.events import Event
 from suara_kit.kafka import PoisonMessage
 from suara_kit.mongo import MongoDatabase
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,8 @@ def entry_for(
     )
 
 
-def gap_free(by_sequence: Mapping[int, bytes]) -> list[bytes]:
-    """The envelopes of sequences 1, 2, ... up to the first one missing."""
+def gap_free(by_sequence: Mapping[int, T]) -> list[T]:
+    """The items (envelopes) of sequences 1, 2, ... up to the first one missing."""
     prefix = []
     sequence = 1
     while sequence in by_sequence:
@@ -176,21 +178,13 @@ class MongoDeadlineIndex(DeadlineIndex):
 
     def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None:
         """A replay's write (suara_kit.replay.Rebuilds): the stream and the entry of its gap-free prefix, each
-        written once. A stream the aggregate cannot fold goes event by event instead, as its live consumer took it
-        (each refused event skipped, the entry left at the last prefix that folded)."""
+        written once. Raises PoisonMessage, having written nothing, when the aggregate cannot fold the stream: the
+        replay then applies it event by event, as the live consumer took it."""
         by_sequence: dict[int, tuple[Event, bytes]] = {}
         for event, data in stream:
             by_sequence[event.sequence] = (event, data)  # as `$set events.<sequence>` leaves it
-        prefix: list[Event] = []
-        while len(prefix) + 1 in by_sequence:
-            prefix.append(by_sequence[len(prefix) + 1][0])
-        try:
-            entry = entry_for(complaint_id, prefix, self._policy, self._calendar)
-        except PoisonMessage:
-            for event, data in stream:
-                with contextlib.suppress(PoisonMessage):
-                    self.apply(event, data)
-            return
+        prefix = [event for event, _ in gap_free(by_sequence)]
+        entry = entry_for(complaint_id, prefix, self._policy, self._calendar)
         events = {str(sequence): Binary(data) for sequence, (_, data) in by_sequence.items()}
         self._streams.replace_one({"_id": complaint_id}, {"events": events}, upsert=True)
         self._entries.replace_one({"_id": complaint_id}, _document(entry), upsert=True)

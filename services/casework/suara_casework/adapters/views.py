@@ -395,9 +395,16 @@ class MongoComplaintViews(ComplaintViews):
         if all(_as_stored(document.get(k)) == v for k, v in fields.items()):
             return  # a redelivered event whose fields are written already
         # Written over fields derived from fewer events only: the events only ever grow, and two writers that read
-        # the same number of them read the same events, so of two writers racing the one that saw more wins.
+        # the same number of them read the same events (unless a corrupt feed put two events at this position and
+        # the other writer's overwrote the one read here: hence the event id in the filter), so of two writers
+        # racing the one that saw more wins.
+        held = document.get("events", {}).get(str(event.sequence))  # absent: the event is held at another position
         self._complaints.update_one(
-            {"_id": complaint_id, "$or": [{"applied": {"$exists": False}}, {"applied": {"$lte": fields["applied"]}}]},
+            {
+                "_id": complaint_id,
+                f"events.{event.sequence}.event_id": held["event_id"] if held else {"$exists": False},
+                "$or": [{"applied": {"$exists": False}}, {"applied": {"$lte": fields["applied"]}}],
+            },
             {"$set": fields},
         )
 
