@@ -18,7 +18,7 @@ GRPCURL_VERSION := v1.9.4
 # (docs/decisions/0110). Each waits for this lock (util-linux flock; skipped where there is none).
 MACHINE_LOCK := $(shell command -v flock >/dev/null && echo "flock /tmp/suara-machine.lock")
 
-.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench simulate clean train-routing eval-routing
+.PHONY: help install infra-install tools proto proto-check lint format typecheck unit integration test run stop status bench simulate simulate-recheck clean train-routing eval-routing
 
 help:
 	@echo "make run      start Kafka, PostgreSQL, FerretDB, a local mail sink and the five services (and leave them running)"
@@ -122,6 +122,9 @@ bench: install infra-install
 N ?= 2000
 simulate: install infra-install
 	$(MACHINE_LOCK) $(PY) bench/simulate.py $(N)
+
+simulate-recheck: install infra-install
+	$(MACHINE_LOCK) $(PY) bench/simulate.py --recheck
 
 clean: stop
 	rm -rf var .venv

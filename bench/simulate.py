@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from pymongo import MongoClient
 
 from suara.v1 import casework_pb2 as api
@@ -336,10 +336,12 @@ class Simulation:
         begin = time.monotonic()
         streams: dict[str, list[Any]] = {}
         ours = {c.complaint_id for c in self.complaints}
-        # The whole journal in one pass (a shared test database holds other tests' complaints too: only ours count).
+        # The whole journal in one pass (a shared test database holds other tests' complaints too: only ours count;
+        # a recheck of a finished run's own store, which knows no list, counts every stream).
         for document in self.database.journal.find({}, {"complaint_id": 1, "sequence": 1, "data": 1}):
-            if document["complaint_id"] in ours:
+            if document["complaint_id"] in ours or not ours:
                 streams.setdefault(document["complaint_id"], []).append((document["sequence"], bytes(document["data"])))
+        self.figures.complaints = self.figures.complaints or len(streams)
         missing = ours - set(streams)
         if missing:
             self.figures.violations.append(f"{len(missing)} submitted complaints have no journal stream")
@@ -537,17 +539,56 @@ def end_offsets(target: Target) -> dict[int, int]:
         consumer.close()
 
 
-def quiesce(target: Target, quiet_seconds: float = 5.0, timeout: float = 1800) -> None:
-    """Wait until nothing new has been written to the events topic for `quiet_seconds`."""
+# The consumers whose work makes more events (the router re-dispatches, the deadline clock reads its index) or that
+# `suara replay --check` compares (the views and the timeline).
+SETTLING_GROUPS = ("suara-router", "suara-casework-deadlines", "suara-casework-views", "suara-intake-timeline")
+
+
+def behind(target: Target) -> tuple[int, int]:
+    """(events in the outbox not yet published, records the settling consumer groups have still to read)."""
+    client: MongoClient[dict[str, Any]] = MongoClient(target.mongo_url)
+    admin = KafkaAdminClient(bootstrap_servers=target.kafka_bootstrap, client_id="suara-simulate")
+    try:
+        unpublished = client[target.database]["journal_outbox"].count_documents({})
+        ends = end_offsets(target)
+        lag = 0
+        for group in SETTLING_GROUPS:
+            committed = admin.list_group_offsets(group).get(group, {})
+            for partition, end in ends.items():
+                offset = committed.get(TopicPartition(target.events_topic, partition))
+                lag += end - (offset.offset if offset is not None and offset.offset >= 0 else 0)
+        return unpublished, lag
+    finally:
+        admin.close()
+        client.close()
+
+
+def quiesce(
+    target: Target, quiet_seconds: float = 5.0, timeout: float = 3600, say: Callable[[str], None] = print
+) -> None:
+    """Wait until the system has settled: the outbox is empty, the consumers that act or are compared have read the
+    whole topic, and nothing new has been written to it for `quiet_seconds`. (A quiet topic alone is not enough: on
+    the first 2,000-complaint runs the relay was thousands of events behind while the topic stood still for
+    seconds.)"""
     deadline = time.monotonic() + timeout
-    last, quiet_since = end_offsets(target), time.monotonic()
-    while time.monotonic() - quiet_since < quiet_seconds:
+    last, quiet_since, last_said = end_offsets(target), time.monotonic(), time.monotonic()
+    while True:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the events topic never went quiet in {timeout:.0f}s")
+            raise TimeoutError(f"the system never settled in {timeout:.0f}s")
         time.sleep(0.5)
         now = end_offsets(target)
         if now != last:
             last, quiet_since = now, time.monotonic()
+            continue
+        if time.monotonic() - quiet_since < quiet_seconds:
+            continue
+        unpublished, lag = behind(target)
+        if not unpublished and lag <= 0:
+            return
+        if time.monotonic() - last_said > 30:
+            say(f"  settling: {unpublished} events to publish, {lag} records for the consumers to read")
+            last_said = time.monotonic()
+        quiet_since = time.monotonic()
 
 
 def simulate(
@@ -566,15 +607,20 @@ def simulate(
         say("letting the remaining deadlines pass ...")
         for _ in range(3):
             simulation.advance(10)
-        say("waiting until the events topic is quiet ...")
-        quiesce(target, quiet_seconds=8)
-        say("checking every complaint's journal stream ...")
-        simulation.check()
-        say("suara replay --check ...")
-        simulation.replay_check()
-        return simulation.figures
+        return checked(simulation)
     finally:
         simulation.close()
+
+
+def checked(simulation: Simulation) -> Figures:
+    """Wait until the system has settled, then check every journal stream and run `suara replay --check`."""
+    simulation.say("waiting until the system has settled ...")
+    quiesce(simulation.target, quiet_seconds=8, say=simulation.say)
+    simulation.say("checking every complaint's journal stream ...")
+    simulation.check()
+    simulation.say("suara replay --check ...")
+    simulation.replay_check()
+    return simulation.figures
 
 
 def summary(figures: Figures) -> str:
@@ -597,9 +643,11 @@ def summary(figures: Figures) -> str:
 
 
 @contextmanager
-def own_stack(database: str, topic: str) -> Iterator[Target]:
-    """Kafka, FerretDB and the services on the simulation's own ports and state dir, on the test clock."""
-    shutil.rmtree(STATE, ignore_errors=True)
+def own_stack(database: str, topic: str, *, fresh: bool = True) -> Iterator[Target]:
+    """Kafka, FerretDB and the services on the simulation's own ports and state dir, on the test clock; with
+    `fresh` False on the state a run left (for `--recheck`)."""
+    if fresh:
+        shutil.rmtree(STATE, ignore_errors=True)
     env = {
         **os.environ,
         **PORTS,
@@ -634,19 +682,38 @@ def own_stack(database: str, topic: str) -> Iterator[Target]:
         subprocess.run([*infra, "stop"], env=env, check=False)
 
 
+RUN_FILE = STATE / "simulation-run.json"  # which database and topic the run in var/simulate used
+
+
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("N", "2000"))
+    """`simulate.py [N]` runs a simulation on a fresh stack; `simulate.py --recheck` starts the stack again on the
+    state the last run left, lets it settle and runs the checks again (a run interrupted, or checked too early)."""
+    recheck = sys.argv[1:] == ["--recheck"]
     seed = int(os.environ.get("SUARA_SIM_SEED", "5"))
     rounds = int(os.environ.get("SUARA_SIM_ROUNDS", "14"))
     workers = int(os.environ.get("SUARA_SIM_WORKERS", "8"))
-    run_id = uuid.uuid4().hex[:8]
+    say = lambda line: print(line, flush=True)  # noqa: E731
     begin = time.monotonic()
-    with own_stack(f"suara_sim_{run_id}", f"suara.complaints.events.v1.sim-{run_id}") as target:
-        figures = simulate(target, n, seed=seed, rounds=rounds, workers=workers, say=lambda s: print(s, flush=True))
+    if recheck:
+        run = json.loads(RUN_FILE.read_text())
+        n = int(run["n"])
+        with own_stack(run["database"], run["topic"], fresh=False) as target:
+            simulation = Simulation(target, seed, workers, say)
+            try:
+                figures = checked(simulation)
+            finally:
+                simulation.close()
+    else:
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("N", "2000"))
+        run_id = uuid.uuid4().hex[:8]
+        database, topic = f"suara_sim_{run_id}", f"suara.complaints.events.v1.sim-{run_id}"
+        with own_stack(database, topic) as target:
+            RUN_FILE.write_text(json.dumps({"n": n, "database": database, "topic": topic}) + "\n")
+            figures = simulate(target, n, seed=seed, rounds=rounds, workers=workers, say=say)
     figures.seconds["total"] = time.monotonic() - begin
     print(summary(figures))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"simulation-{n}.json"
+    path = RESULTS / f"simulation-{n}{'-recheck' if recheck else ''}.json"
     report = {"suite": "suara-simulation/1", "seed": seed, "workers": workers, **figures.as_json()}
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"report: {path}; {figures.seconds['total']:.0f} s")
