@@ -539,9 +539,16 @@ def end_offsets(target: Target) -> dict[int, int]:
         consumer.close()
 
 
-# The consumers whose work makes more events (the router re-dispatches, the deadline clock reads its index) or that
+# The consumers whose work makes more events (the router re-dispatches, the notifier records its alerts, the deadline
+# clock reads its index) or that
 # `suara replay --check` compares (the views and the timeline).
-SETTLING_GROUPS = ("suara-router", "suara-casework-deadlines", "suara-casework-views", "suara-intake-timeline")
+SETTLING_GROUPS = (
+    "suara-router",
+    "suara-notifier",
+    "suara-casework-deadlines",
+    "suara-casework-views",
+    "suara-intake-timeline",
+)
 
 
 def behind(target: Target) -> tuple[int, int]:
