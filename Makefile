@@ -26,6 +26,7 @@ help:
 	@echo "make test     install, then proto check, lint, type-check, unit and integration tests"
 	@echo "make bench    closed-loop and open-loop benchmark (10/50/100 complaints/s with simulated officers) against Kafka's own producer"
 	@echo "make simulate N=2000   N complaints through random lifecycles on the real services, with a test clock; checks every trace"
+	@echo "make simulate-recheck  the same checks again on the state the last simulation left, once it has settled"
 	@echo "make train-routing   rebuild the routing model from the corpus (same corpus, same model hash)"
 	@echo "make eval-routing    evaluate routing on the held-out test split (report and confusion matrix in docs/routing)"
 
