@@ -540,8 +540,7 @@ def end_offsets(target: Target) -> dict[int, int]:
 
 
 # The consumers whose work makes more events (the router re-dispatches, the notifier records its alerts, the deadline
-# clock reads its index) or that
-# `suara replay --check` compares (the views and the timeline).
+# clock reads its index) or that `suara replay --check` compares (the views and the timeline).
 SETTLING_GROUPS = (
     "suara-router",
     "suara-notifier",
@@ -583,6 +582,10 @@ def quiesce(
         if time.monotonic() > deadline:
             raise TimeoutError(f"the system never settled in {timeout:.0f}s")
         time.sleep(0.5)
+        if time.monotonic() - last_said > 30:  # also while the topic still moves: long settling shows progress
+            unpublished, lag = behind(target)
+            say(f"  settling: {unpublished} events to publish, {lag} records for the consumers to read")
+            last_said = time.monotonic()
         now = end_offsets(target)
         if now != last:
             last, quiet_since = now, time.monotonic()
@@ -592,9 +595,6 @@ def quiesce(
         unpublished, lag = behind(target)
         if not unpublished and lag <= 0:
             return
-        if time.monotonic() - last_said > 30:
-            say(f"  settling: {unpublished} events to publish, {lag} records for the consumers to read")
-            last_said = time.monotonic()
         quiet_since = time.monotonic()
 
 

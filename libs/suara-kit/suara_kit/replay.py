@@ -40,16 +40,14 @@ class Applies(Protocol):
 
 
 @runtime_checkable
-class Rebuilds(Protocol):
+class Rebuilds(Applies, Protocol):
     """A projection that can write a complaint's documents from its whole stream at once.
 
     `rebuild(complaint_id, stream)` must leave exactly the documents that applying each of `stream`'s events in
     turn leaves in empty collections (each adapter's tests hold it to that), or raise PoisonMessage having written
-    nothing, and the replay applies the events one by one. Folding in memory and writing once is
-    what makes a replay of a long-lived city's topic take minutes: applying event by event re-reads and re-derives
-    a complaint's document for every event (decision 0027)."""
-
-    def apply(self, event: Event, data: bytes) -> None: ...
+    nothing, and the replay applies the events one by one. Folding in memory and writing once is what makes a
+    replay of a long-lived city's topic take minutes: applying event by event re-reads and re-derives a
+    complaint's document for every event (decision 0027)."""
 
     def rebuild(self, complaint_id: str, stream: Sequence[tuple[Event, bytes]]) -> None: ...
 
