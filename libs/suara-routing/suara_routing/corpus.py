@@ -31,6 +31,9 @@ KEYS = frozenset(
         "provenance",
     }
 )
+# Optional: incidents a writer set side by side (same kelurahan and category, told apart by place or object): the
+# near-duplicate finder's labelled hard negatives (decision 0084).
+OPTIONAL_KEYS = frozenset({"pair_group"})
 SPLIT_SEED = "suara-routing-split-v1"
 SPLITS = (("train", 70), ("dev", 15), ("test", 15))
 PAIR_SEED = 20261127
@@ -54,10 +57,14 @@ class Item:
     register: str
     incident: str | None
     provenance: str
+    pair_group: str | None = None
 
     @property
     def group(self) -> str:
-        """What the split hashes: every report of one incident lands in the same split."""
+        """What the split hashes: every report of one incident (and every incident of one pair group) lands in the
+        same split."""
+        if self.pair_group:
+            return f"pair_group:{self.pair_group}"
         return f"incident:{self.incident}" if self.incident else f"item:{self.id}"
 
 
@@ -92,14 +99,40 @@ def read_corpus(corpus_dir: Path, catalogue: RoutingCatalogue, examples: Path | 
     twice = sorted(i for i, n in seen.items() if n > 1)
     if twice:
         raise CorpusError(f"ids used more than once: {twice[:10]}")
+    check_pair_groups(items)
     return sorted(items, key=lambda i: i.id)
+
+
+def check_pair_groups(items: list[Item]) -> None:
+    """A pair group is one kelurahan and one category holding at least two incidents; an incident is in one group."""
+    groups: dict[str, list[Item]] = defaultdict(list)
+    group_of: dict[str, set[str | None]] = defaultdict(set)
+    for item in items:
+        if item.incident:
+            group_of[item.incident].add(item.pair_group)
+        if item.pair_group:
+            groups[item.pair_group].append(item)
+    split_incidents = sorted(i for i, g in group_of.items() if len(g) > 1 and any(g))
+    if split_incidents:
+        raise CorpusError(f"incidents with reports in more than one pair group (or none): {split_incidents[:10]}")
+    for name, members in sorted(groups.items()):
+        kelurahan = {i.kelurahan for i in members}
+        categories = {i.category for i in members}
+        incidents = {i.incident for i in members}
+        if len(kelurahan) != 1 or None in kelurahan:
+            found = sorted(map(str, kelurahan))
+            raise CorpusError(f"pair group {name}: reports must name one kelurahan, found {found}")
+        if len(categories) != 1:
+            raise CorpusError(f"pair group {name}: reports must share one category, found {sorted(categories)}")
+        if len(incidents) < 2:
+            raise CorpusError(f"pair group {name}: needs at least two incidents, found {len(incidents)}")
 
 
 def validate(raw: object, catalogue: RoutingCatalogue, where: str) -> Item:
     if not isinstance(raw, dict):
         raise CorpusError(f"{where}: a line must be a JSON object")
-    if set(raw) != KEYS:
-        missing, extra = sorted(KEYS - set(raw)), sorted(set(raw) - KEYS)
+    if not KEYS <= set(raw) <= KEYS | OPTIONAL_KEYS:
+        missing, extra = sorted(KEYS - set(raw)), sorted(set(raw) - KEYS - OPTIONAL_KEYS)
         raise CorpusError(f"{where}: keys wrong (missing {missing}, unexpected {extra})")
     if not isinstance(raw["text"], str) or not raw["text"].strip():
         raise CorpusError(f"{where}: text: required")
@@ -123,6 +156,9 @@ def validate(raw: object, catalogue: RoutingCatalogue, where: str) -> Item:
         raise CorpusError(f"{where}: register: unknown {raw['register']!r}")
     if raw["provenance"] not in ("written", "public"):
         raise CorpusError(f"{where}: provenance: must be 'written' or 'public'")
+    group = raw.get("pair_group")
+    if group is not None and (not isinstance(group, str) or not group.strip() or not raw["incident"]):
+        raise CorpusError(f"{where}: pair_group: must be a non-empty string, on a report with an incident")
     return Item(**raw)
 
 
@@ -164,6 +200,8 @@ def update_splits(items: list[Item], path: Path) -> dict[str, str]:
     for item in items:
         if item.incident:
             by_incident[item.incident].add(splits[item.id])
+        if item.pair_group:
+            by_incident[f"pair group {item.pair_group}"].add(splits[item.id])
     crossing = sorted(i for i, s in by_incident.items() if len(s) > 1)
     if crossing:
         raise CorpusError(f"incidents crossing splits: {crossing}")
@@ -179,7 +217,7 @@ class Pair:
     a: str
     b: str
     duplicate: bool
-    kind: str  # "same_incident" | "same_category_negative" | "hard_negative" (same kelurahan) | "random_negative"
+    kind: str  # "same_incident" | "distinct_incident" (one pair group) | "random_negative"
     split: str
     kelurahan: str | None
     a_time: str
@@ -187,15 +225,21 @@ class Pair:
 
 
 def make_pairs(items: list[Item], splits: dict[str, str], catalogue: RoutingCatalogue) -> list[Pair]:
-    """Positives: every two reports of one incident, minutes to hours apart (within the category's window). Hard
-    negatives: same kelurahan and category, another incident or none, also within the window. Random negatives:
-    any other two items of the split. Seeded, so the same corpus gives the same pairs."""
+    """Labelled pairs, rule v2 (decision 0084). Positives: every two reports of one incident. Hard negatives: every two
+    reports of different incidents of one pair group (same kelurahan and category, told apart by their writer).
+    Random negatives: other two items of the split, as many as its positives. Both sides of every pair get report
+    times within the category's window, drawn the same way for positives and negatives, so time tells nothing.
+    Two reports are never labelled "not a duplicate" merely because no incident links them: the corpus's parts were
+    written independently, and different writers' reports of one situation are not negatives. Seeded."""
     rng = random.Random(PAIR_SEED)
     pairs: list[Pair] = []
     by_incident: dict[str, list[Item]] = defaultdict(list)
+    by_group: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         if item.incident:
             by_incident[item.incident].append(item)
+        if item.pair_group:
+            by_group[item.pair_group].append(item)
 
     def times(category: str) -> tuple[str, str]:
         window = catalogue.categories[category].duplicate_window_hours
@@ -211,40 +255,22 @@ def make_pairs(items: list[Item], splits: dict[str, str], catalogue: RoutingCata
                 a, b = group[x], group[y]
                 t = times(a.category)
                 pairs.append(Pair(a.id, b.id, True, "same_incident", splits[a.id], kelurahan, *t))
-    # Hardest negatives: for each incident, reports of the same category and split about something else, as if
-    # filed in the same kelurahan within the window.
-    by_category: dict[tuple[str, str], list[Item]] = defaultdict(list)
-    for item in items:
-        by_category[(splits[item.id], item.category)].append(item)
-    for incident in sorted(by_incident):
-        group = by_incident[incident]
-        kelurahan = next((i.kelurahan for i in group if i.kelurahan), None)
-        others = [i for i in by_category[(splits[group[0].id], group[0].category)] if i.incident != incident]
-        for a in group:
-            for b in rng.sample(others, min(2, len(others))):
-                pairs.append(
-                    Pair(a.id, b.id, False, "same_category_negative", splits[a.id], kelurahan, *times(a.category))
-                )
-    by_place: dict[tuple[str, str, str], list[Item]] = defaultdict(list)
-    for item in items:
-        if item.kelurahan:
-            by_place[(splits[item.id], item.kelurahan, item.category)].append(item)
-    for key in sorted(by_place):
-        group = by_place[key]
+    for name in sorted(by_group):
+        group = by_group[name]
         for x in range(len(group)):
             for y in range(x + 1, len(group)):
                 a, b = group[x], group[y]
-                if a.incident and a.incident == b.incident:
-                    continue
-                pairs.append(Pair(a.id, b.id, False, "hard_negative", key[0], key[1], *times(a.category)))
+                if a.incident != b.incident:
+                    pairs.append(
+                        Pair(a.id, b.id, False, "distinct_incident", splits[a.id], a.kelurahan, *times(a.category))
+                    )
     by_split: dict[str, list[Item]] = defaultdict(list)
     for item in items:
         by_split[splits[item.id]].append(item)
-    positives = sum(p.duplicate for p in pairs)
     for split in sorted(by_split):
         pool = by_split[split]
         share = sum(1 for p in pairs if p.duplicate and p.split == split)
-        for _ in range(max(share, 10) if positives and len(pool) > 1 else 0):
+        for _ in range(share if len(pool) > 1 else 0):
             a, b = rng.sample(pool, 2)
             if a.incident and a.incident == b.incident:
                 continue

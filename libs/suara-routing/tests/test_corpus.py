@@ -66,3 +66,64 @@ def test_pairs_are_seeded_and_label_same_incident_reports_as_duplicates(catalogu
 
     assert pairs == make_pairs(items, splits, catalogue)
     assert [(p.a, p.b) for p in pairs if p.duplicate] == [(items[0].id, items[1].id)]
+
+
+def pair_group_records() -> list[dict[str, object]]:
+    """Two incidents of one pair group (same kelurahan and category), two reports each."""
+    base = {**GOOD, "kelurahan": "Bangsal", "pair_group": "x-pg-1"}
+    return [
+        {**base, "id": "wx-0001", "text": "Jalan berlubang depan SDN Bangsal 2", "incident": "x-inc-1"},
+        {**base, "id": "wx-0002", "text": "lubang jln dpn sekolah bangsal", "incident": "x-inc-1"},
+        {**base, "id": "wx-0003", "text": "Aspal ambles di Gg. Melati Bangsal", "incident": "x-inc-2"},
+        {**base, "id": "wx-0004", "text": "gang melati bangsal aspale ambles", "incident": "x-inc-2"},
+    ]
+
+
+def test_a_pair_group_gives_its_incidents_as_duplicates_and_its_siblings_as_labelled_negatives(
+    tmp_path, catalogue
+) -> None:
+    write(tmp_path, *pair_group_records())
+    items = read_corpus(tmp_path, catalogue)
+    splits = update_splits(items, tmp_path / "splits.tsv")
+
+    pairs = make_pairs(items, splits, catalogue)
+
+    assert len(set(splits.values())) == 1  # the whole group in one split
+    labelled = {(p.a, p.b): (p.duplicate, p.kind) for p in pairs if p.kind != "random_negative"}
+    assert labelled == {
+        ("wx-0001", "wx-0002"): (True, "same_incident"),
+        ("wx-0003", "wx-0004"): (True, "same_incident"),
+        ("wx-0001", "wx-0003"): (False, "distinct_incident"),
+        ("wx-0001", "wx-0004"): (False, "distinct_incident"),
+        ("wx-0002", "wx-0003"): (False, "distinct_incident"),
+        ("wx-0002", "wx-0004"): (False, "distinct_incident"),
+    }
+    assert all(p.kelurahan == "Bangsal" for p in pairs if p.kind == "distinct_incident")
+
+
+def test_reports_no_incident_links_are_never_labelled_negatives_of_each_other(catalogue, tiny_items) -> None:
+    splits = {i.id: "train" for i in tiny_items}
+
+    pairs = make_pairs(tiny_items, splits, catalogue)
+
+    assert pairs == []  # no incident, no pair group: nothing is known about how they relate
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({2: {"kelurahan": "Pakunden"}, 3: {"kelurahan": "Pakunden"}}, "must name one kelurahan"),
+        ({2: {"category": "drainase", "opd": "DPUPR"}, 3: {"category": "drainase", "opd": "DPUPR"}}, "one category"),
+        ({2: {"incident": "x-inc-1"}, 3: {"incident": "x-inc-1"}}, "at least two incidents"),
+        ({3: {"pair_group": "x-pg-2"}}, "more than one pair group"),
+        ({0: {"incident": None}}, "pair_group: must be a non-empty string, on a report with an incident"),
+    ],
+)
+def test_a_wrong_pair_group_is_refused_naming_it(tmp_path, catalogue, change, message) -> None:
+    records = pair_group_records()
+    for k, fields in change.items():
+        records[k] = {**records[k], **fields}
+    write(tmp_path, *records)
+
+    with pytest.raises(CorpusError, match=message):
+        read_corpus(tmp_path, catalogue)
