@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from suara_routing.training import _every_fold_precise, choose_thresholds, cross_validate, fit, folds
+from suara_routing.corpus import Pair
+from suara_routing.duplicates import DuplicateFinder
+from suara_routing.training import (
+    _every_fold_precise,
+    choose_thresholds,
+    cross_validate,
+    fit,
+    folds,
+    score_pairs_out_of_fold,
+)
 
 
 def with_incidents(items):
@@ -55,3 +64,29 @@ def test_auto_dispatch_needs_every_fold_to_reach_the_target_not_only_the_pool() 
     assert not _every_fold_precise(auto, correct, fold_of, 2)
     assert _every_fold_precise(auto, [True] * 39 + [False], fold_of, 2)
     assert _every_fold_precise([False] * 40, correct, fold_of, 2)  # a fold routing nothing passes
+
+
+def test_duplicate_pairs_are_scored_with_the_fold_model_that_did_not_see_them(catalogue, tiny_items) -> None:
+    # Two reports of one pothole whose street name appears nowhere else: a model fitted on them knows the name.
+    extra = [
+        replace(tiny_items[0], id=f"kenanga-{n}", text=f"jalan kenanga berlubang {tail}", incident="kenanga")
+        for n, tail in enumerate(("dalam sekali", "tolong diperbaiki"))
+    ]
+    items = tiny_items + extra
+    cv = cross_validate(items, catalogue, javanese=True, settings={"folds": 4})
+    pair = Pair("kenanga-0", "kenanga-1", True, "same_incident", "train", "Bangsal", "2026-01-05T07:00:00",
+                "2026-01-05T09:00:00")  # fmt: skip
+    by_id = {i.id: i for i in items}
+    decisions = dict(zip(by_id, cv.decide(choose_thresholds(cv, has_emergency_head=True)[0]), strict=True))
+    texts = {i.id: i.text for i in items}
+
+    (scored,) = score_pairs_out_of_fold(cv, "word", [pair], by_id, decisions, texts)
+
+    fold = next(n for n, held_out in enumerate(cv.held_out) if items.index(by_id["kenanga-0"]) in held_out)
+    unseen = DuplicateFinder(cv.models[fold].features, catalogue, "word", 0.0)
+    seen = DuplicateFinder(fit(items, javanese=True)[0].features, catalogue, "word", 0.0)
+    assert "kenanga" not in cv.models[fold].features.blocks[0].vocabulary
+    assert scored.similarity == unseen.similarity(texts["kenanga-0"], texts["kenanga-1"])
+    # (On this tiny corpus the unseen model knows only "jalan berlubang", so its score is higher; what matters is
+    # that the pair was not scored with a vocabulary fitted on its own texts.)
+    assert scored.similarity != seen.similarity(texts["kenanga-0"], texts["kenanga-1"])
