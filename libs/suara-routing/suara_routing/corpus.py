@@ -112,7 +112,7 @@ def check_pair_groups(items: list[Item]) -> None:
             group_of[item.incident].add(item.pair_group)
         if item.pair_group:
             groups[item.pair_group].append(item)
-    split_incidents = sorted(i for i, g in group_of.items() if len(g) > 1 and any(g))
+    split_incidents = sorted(i for i, g in group_of.items() if len(g) > 1)
     if split_incidents:
         raise CorpusError(f"incidents with reports in more than one pair group (or none): {split_incidents[:10]}")
     for name, members in sorted(groups.items()):
@@ -187,7 +187,7 @@ def _examples(path: Path, catalogue: RoutingCatalogue) -> list[Item]:
 
 def update_splits(items: list[Item], path: Path) -> dict[str, str]:
     """Item id -> split. Ids already in the file keep their split (the rule is applied once); new ids get the
-    rule's split. Items of one incident always share a split (checked)."""
+    rule's split. Reports of one incident, and incidents of one pair group, always share a split (checked)."""
     splits: dict[str, str] = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -200,13 +200,13 @@ def update_splits(items: list[Item], path: Path) -> dict[str, str]:
     for item in items:
         if item.incident:
             by_incident[item.incident].add(splits[item.id])
-        if item.pair_group:
-            by_incident[f"pair group {item.pair_group}"].add(splits[item.id])
+        by_incident[item.group].add(splits[item.id])
     crossing = sorted(i for i, s in by_incident.items() if len(s) > 1)
     if crossing:
-        raise CorpusError(f"incidents crossing splits: {crossing}")
+        raise CorpusError(f"incidents or pair groups crossing splits: {crossing}")
     header = (
-        f"# item id <TAB> split. Rule ({SPLIT_SEED}): sha256(seed, incident or id) % 100 -> train <70, dev <85, test\n"
+        f"# item id <TAB> split. Rule ({SPLIT_SEED}): sha256(seed, pair group or incident or id) % 100 -> "
+        "train <70, dev <85, test\n"
     )
     path.write_text(header + "".join(f"{i}\t{splits[i]}\n" for i in sorted(splits)), encoding="utf-8")
     return splits
@@ -227,10 +227,11 @@ class Pair:
 def make_pairs(items: list[Item], splits: dict[str, str], catalogue: RoutingCatalogue) -> list[Pair]:
     """Labelled pairs, rule v2 (decision 0084). Positives: every two reports of one incident. Hard negatives: every two
     reports of different incidents of one pair group (same kelurahan and category, told apart by their writer).
-    Random negatives: other two items of the split, as many as its positives. Both sides of every pair get report
-    times within the category's window, drawn the same way for positives and negatives, so time tells nothing.
-    Two reports are never labelled "not a duplicate" merely because no incident links them: the corpus's parts were
-    written independently, and different writers' reports of one situation are not negatives. Seeded."""
+    Random negatives: other two items of the split, at most as many as its positives (each compared only when the
+    two happen to share kelurahan and category). Both sides of every pair get report times within the category's
+    window, drawn the same way for positives and negatives, so time tells nothing. Two reports of one kelurahan and
+    category are never a hard negative merely because no incident links them: the corpus's parts were written
+    independently, and different writers' reports of one situation are not negatives. Seeded."""
     rng = random.Random(PAIR_SEED)
     pairs: list[Pair] = []
     by_incident: dict[str, list[Item]] = defaultdict(list)

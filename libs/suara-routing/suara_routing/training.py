@@ -5,10 +5,12 @@ TRAIN + DEV and exported to plain arrays (model.py), checked against scikit-lear
 from __future__ import annotations
 
 import warnings
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -212,6 +214,14 @@ class CrossValidated:
     held_out: list[list[int]]
     catalogue: RoutingCatalogue
 
+    @property
+    def fold_of(self) -> npt.NDArray[np.int64]:
+        """The fold that held out each item (by index)."""
+        folds = np.zeros(len(self.items), dtype=np.int64)
+        for number, held_out in enumerate(self.held_out):
+            folds[held_out] = number
+        return folds
+
     def decide(self, thresholds: dict[str, Any]) -> list[Classification]:
         decisions: list[Classification | None] = [None] * len(self.items)
         for model, held_out in zip(self.models, self.held_out, strict=True):
@@ -279,9 +289,7 @@ def choose_thresholds(cv: CrossValidated, has_emergency_head: bool) -> tuple[dic
     correct = [d.opd == i.opd for i, d in zip(items, decisions, strict=True)]
     confidence = np.array([d.confidence for d in decisions])
     margin = np.array([d.margin for d in decisions])
-    fold_of = np.zeros(len(items), dtype=int)
-    for number, held_out in enumerate(cv.held_out):
-        fold_of[held_out] = number
+    fold_of = cv.fold_of
     best_auto: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     for t in np.arange(0.30, 0.991, 0.01):
         for m_ in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
@@ -330,14 +338,12 @@ def score_pairs_out_of_fold(
     texts: dict[str, str],
 ) -> list[PairScore]:
     """Each pair scored with the vectors of the fold model that did not see its first report (the reports of one
-    incident or pair group share a fold), as a new complaint's words are scored in service."""
-    fold_of: dict[str, int] = {}
-    for number, held_out in enumerate(cv.held_out):
-        for index in held_out:
-            fold_of[cv.items[index].id] = number
-    by_fold: dict[int, list[Pair]] = {}
+    incident or pair group share a fold), as a new complaint's words are scored in service. Every pair's first
+    report must be one of the cross-validated items."""
+    fold_of = dict(zip((i.id for i in cv.items), cv.fold_of.tolist(), strict=True))
+    by_fold: dict[int, list[Pair]] = defaultdict(list)
     for pair in pairs:
-        by_fold.setdefault(fold_of.get(pair.a, 0), []).append(pair)
+        by_fold[fold_of[pair.a]].append(pair)
     scored = []
     for fold, fold_pairs in sorted(by_fold.items()):
         finder = DuplicateFinder(cv.models[fold].features, cv.catalogue, method, 0.0)
@@ -355,27 +361,28 @@ def choose_duplicates(
     """Method and threshold with the best recall at DUPLICATE_PRECISION_ON_DEV on the labelled train + dev pairs,
     scored out of fold. Scoring with the published model's vectors, fitted on these very texts, made every
     incident's rare words (its street, its landmark) known terms and the pairs look easier than new complaints are
-    (decision 0084)."""
-    duplicates: dict[str, Any] = {"method": "cosine", "threshold": 0.5, "dev": None}
-    best_dup: tuple[float, ...] | None = None
-    per_method: dict[str, dict[str, Any]] = {}  # each method at its own best threshold, for the model card
+    (decision 0084). The card keeps each method's best, for comparison."""
+    best: dict[str, tuple[tuple[float, float], dict[str, Any]]] = {}
     for method in DuplicateFinder.METHODS:
-        best_own: tuple[float, ...] | None = None
         scored = score_pairs_out_of_fold(cv, method, pairs, items, decisions, texts)
         for threshold in np.arange(0.05, 0.96, 0.01):
             m = duplicate_metrics(scored, float(round(threshold, 2)))
             precision, recall = m["precision"] or 0.0, m["recall"] or 0.0
             good = precision >= DUPLICATE_PRECISION_ON_DEV
             key = (1.0 if good else 0.0, recall if good else precision)
-            if best_own is None or key > best_own:
-                best_own = key
-                per_method[method] = {"threshold": m["threshold"], "precision": precision, "recall": recall}
-            if best_dup is None or key > best_dup:
-                best_dup = key
-                duplicates = {"method": method, "threshold": float(round(threshold, 2)), "dev": m}
-    if duplicates["dev"] is not None:
-        duplicates["dev"] = {**duplicates["dev"], "methods": per_method, "scored": "out of fold"}
-    return duplicates
+            if method not in best or key > best[method][0]:
+                best[method] = (key, m)
+    method = max(best, key=lambda name: best[name][0])  # the first listed method wins a tie
+    chosen = best[method][1]
+    per_method = {
+        name: {"threshold": m["threshold"], "precision": m["precision"] or 0.0, "recall": m["recall"] or 0.0}
+        for name, (_, m) in best.items()
+    }
+    return {
+        "method": method,
+        "threshold": chosen["threshold"],
+        "dev": {**chosen, "methods": per_method, "scored": "out of fold"},
+    }
 
 
 def train(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -101,12 +102,20 @@ def test_a_pair_group_gives_its_incidents_as_duplicates_and_its_siblings_as_labe
     assert all(p.kelurahan == "Bangsal" for p in pairs if p.kind == "distinct_incident")
 
 
-def test_reports_no_incident_links_are_never_labelled_negatives_of_each_other(catalogue, tiny_items) -> None:
-    splits = {i.id: "train" for i in tiny_items}
+def test_reports_of_one_kelurahan_and_category_that_nothing_links_are_never_hard_negatives(
+    catalogue, tiny_items
+) -> None:
+    # One kelurahan for all, and one incident reported twice: the old rule made every other same-kelurahan,
+    # same-category report a hard negative of it; now only pair groups give hard negatives.
+    items = [replace(i, kelurahan="Bangsal") for i in tiny_items]
+    items[0], items[1] = replace(items[0], incident="i1"), replace(items[1], incident="i1")
+    splits = {i.id: "train" for i in items}
 
-    pairs = make_pairs(tiny_items, splits, catalogue)
+    pairs = make_pairs(items, splits, catalogue)
 
-    assert pairs == []  # no incident, no pair group: nothing is known about how they relate
+    assert [(p.a, p.b) for p in pairs if p.duplicate] == [(items[0].id, items[1].id)]
+    assert {p.kind for p in pairs if not p.duplicate} == {"random_negative"}
+    assert sum(not p.duplicate for p in pairs) <= 1  # at most as many random negatives as positives
 
 
 @pytest.mark.parametrize(

@@ -67,26 +67,33 @@ def test_auto_dispatch_needs_every_fold_to_reach_the_target_not_only_the_pool() 
 
 
 def test_duplicate_pairs_are_scored_with_the_fold_model_that_did_not_see_them(catalogue, tiny_items) -> None:
-    # Two reports of one pothole whose street name appears nowhere else: a model fitted on them knows the name.
+    # Two reports each of potholes on three streets whose names appear nowhere else.
+    streets = ("kenanga", "cempaka", "anggrek")
     extra = [
-        replace(tiny_items[0], id=f"kenanga-{n}", text=f"jalan kenanga berlubang {tail}", incident="kenanga")
+        replace(tiny_items[0], id=f"{street}-{n}", text=f"jalan {street} berlubang {tail}", incident=street)
+        for street in streets
         for n, tail in enumerate(("dalam sekali", "tolong diperbaiki"))
     ]
     items = tiny_items + extra
     cv = cross_validate(items, catalogue, javanese=True, settings={"folds": 4})
-    pair = Pair("kenanga-0", "kenanga-1", True, "same_incident", "train", "Bangsal", "2026-01-05T07:00:00",
-                "2026-01-05T09:00:00")  # fmt: skip
+    pairs = [Pair(f"{s}-0", f"{s}-1", True, "same_incident", "train", "Bangsal", "2026-01-05T07:00:00",
+                  "2026-01-05T09:00:00") for s in streets]  # fmt: skip
     by_id = {i.id: i for i in items}
     decisions = dict(zip(by_id, cv.decide(choose_thresholds(cv, has_emergency_head=True)[0]), strict=True))
     texts = {i.id: i.text for i in items}
 
-    (scored,) = score_pairs_out_of_fold(cv, "word", [pair], by_id, decisions, texts)
+    scored = score_pairs_out_of_fold(cv, "word", pairs, by_id, decisions, texts)
 
-    fold = next(n for n, held_out in enumerate(cv.held_out) if items.index(by_id["kenanga-0"]) in held_out)
-    unseen = DuplicateFinder(cv.models[fold].features, catalogue, "word", 0.0)
+    folds_used = set()
     seen = DuplicateFinder(fit(items, javanese=True)[0].features, catalogue, "word", 0.0)
-    assert "kenanga" not in cv.models[fold].features.blocks[0].vocabulary
-    assert scored.similarity == unseen.similarity(texts["kenanga-0"], texts["kenanga-1"])
-    # (On this tiny corpus the unseen model knows only "jalan berlubang", so its score is higher; what matters is
-    # that the pair was not scored with a vocabulary fitted on its own texts.)
-    assert scored.similarity != seen.similarity(texts["kenanga-0"], texts["kenanga-1"])
+    for pair in pairs:
+        fold = int(cv.fold_of[items.index(by_id[pair.a])])
+        folds_used.add(fold)
+        unseen = DuplicateFinder(cv.models[fold].features, catalogue, "word", 0.0)
+        (score,) = [s for s in scored if s.pair == pair]
+        assert pair.a.split("-")[0] not in cv.models[fold].features.blocks[0].vocabulary
+        assert score.similarity == unseen.similarity(texts[pair.a], texts[pair.b])
+        # (On this tiny corpus the unseen model knows only "jalan berlubang", so its score is higher; what matters
+        # is that the pair was not scored with a vocabulary fitted on its own texts.)
+        assert score.similarity != seen.similarity(texts[pair.a], texts[pair.b])
+    assert folds_used - {0}  # a lookup that fell back to the first fold would be caught
