@@ -215,7 +215,7 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"nafas)|luka bakar|melepuh|penuh darah|mimisan|(?:minum|ngombe|menelan) (?:obat nyamuk|racun|cairan)|"
         r"tersengat listrik|kesetrum|kesetrum listrik|muntah darah|sesek napas|sesek nafas|ngap ngapan|megap megap|"
         r"nyeri dada|sakit dada|henti jantung|gagal napas|napas (?:tersengal|berat|sesak)|sekarat|kondisi kritis|"
-        r"(?:ketuban|air ketuban) pecah|pecah ketuban|mau lahiran|mau brojol|kontraksi|koma|kolaps|"
+        r"(?:ketuban|air ketuban)(?:nya|ipun|e)? (?:sudah )?pecah|pecah ketuban|mau lahiran|mau brojol|kontraksi|koma|kolaps|"
         r"tergeletak|terkapar|tergolek|patah tulang|tulang (?:\w+ )?patah|luka (?:robek|parah|serius|berat|"
         r"menganga)|jatuh di kamar mandi|(?:anak|bayi|adik|balita) (?:\w+ )?step|gawat darurat|darurat medis|"
         r"tidak bisa bangun|tidak bergerak|tidak bernapas|tidak bernafas|bibir (?:\w+ )?biru|lemas tidak"

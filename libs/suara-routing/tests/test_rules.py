@@ -194,6 +194,7 @@ def test_a_patient_who_pays_with_bpjs_is_not_a_matter_for_bpjs() -> None:
         ("mobil boks terguling di jalan hasanudin, sopirnya di kabin", "kecelakaan"),
         ("bapak tergeletak di kamar mandi tidak merespons", "gawat_darurat_medis"),
         ("istri saya ketuban pecah dan tidak ada kendaraan", "gawat_darurat_medis"),
+        ("ibu kula badhe babaran, ketubanipun sampun pecah", "gawat_darurat_medis"),  # krama: -ipun, sampun
         ("ibu tidak bisa bernapas, tolong", "gawat_darurat_medis"),
         ("kali brantas meluap ke kampung", "bencana_banjir"),
         ("bambu barongan ambruk nutup jalan", "bencana_pohon_tumbang"),
