@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import grpc
@@ -64,7 +65,10 @@ class Load:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def run_load(stub: complaints_pb2_grpc.ComplaintServiceStub, per_second: float) -> tuple[Load, threading.Thread]:
+@contextmanager
+def running_load(stub: complaints_pb2_grpc.ComplaintServiceStub, per_second: float) -> Iterator[Load]:
+    """Submits at `per_second` in a background thread until the block ends, however it ends (a failed assertion
+    must not leave the load running into the next test)."""
     load = Load()
 
     def work() -> None:
@@ -86,7 +90,11 @@ def run_load(stub: complaints_pb2_grpc.ComplaintServiceStub, per_second: float) 
 
     thread = threading.Thread(target=work)
     thread.start()
-    return load, thread
+    try:
+        yield load
+    finally:
+        load.stop.set()
+        thread.join(timeout=30)
 
 
 def request(key: str) -> complaints_pb2.SubmitComplaintRequest:
@@ -189,24 +197,22 @@ def test_a_broker_outage_under_load_keeps_submits_accepted_and_loses_nothing(
     # Intake only appends to the store; the relay publishes. While the broker is down, submits are still accepted
     # (their events wait in the outbox) and health says the broker and the relay are down; once it is back, every
     # waiting event is published in order and every complaint finishes its flow.
-    load, loader = run_load(complaints, per_second=5)
-    wait_until(lambda: load.answers["OK"] >= 15, 60, "the load to be running")
+    with running_load(complaints, per_second=5) as load:
+        wait_until(lambda: load.answers["OK"] >= 15, 60, "the load to be running")
 
-    infra(stack, "stop", "kafka")
-    stopped_at = time.monotonic()
-    wait_until(lambda: health("intake", "broker") == NOT_SERVING, 30, "intake's health to report the broker down")
-    for service in WATCHING:
-        wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
-    accepted_before = load.answers["OK"]
-    time.sleep(max(0.0, BROKER_OUTAGE_SECONDS - (time.monotonic() - stopped_at)))
-    accepted_during_outage = load.answers["OK"] - accepted_before
+        infra(stack, "stop", "kafka")
+        stopped_at = time.monotonic()
+        wait_until(lambda: health("intake", "broker") == NOT_SERVING, 30, "intake's health to report the broker down")
+        for service in WATCHING:
+            wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
+        accepted_before = load.answers["OK"]
+        time.sleep(max(0.0, BROKER_OUTAGE_SECONDS - (time.monotonic() - stopped_at)))
+        accepted_during_outage = load.answers["OK"] - accepted_before
 
-    infra(stack, "start", "kafka")
-    for service in SERVICES:
-        wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
-    time.sleep(5)
-    load.stop.set()
-    loader.join(timeout=30)
+        infra(stack, "start", "kafka")
+        for service in SERVICES:
+            wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
+        time.sleep(5)
 
     assert accepted_during_outage >= BROKER_OUTAGE_SECONDS, "submits kept being accepted while the broker was down"
     finish_and_check(stack, complaints, load)
@@ -215,20 +221,19 @@ def test_a_broker_outage_under_load_keeps_submits_accepted_and_loses_nothing(
 def test_a_store_outage_turns_health_not_serving_and_submits_unavailable(
     stack: Stack, complaints: complaints_pb2_grpc.ComplaintServiceStub, restarts_the_store: None
 ) -> None:
-    load, loader = run_load(complaints, per_second=3)
-    wait_until(lambda: load.answers["OK"] >= 5, 60, "the load to be running")
+    with running_load(complaints, per_second=3) as load:
+        wait_until(lambda: load.answers["OK"] >= 5, 60, "the load to be running")
 
-    infra(stack, "stop", "ferretdb")
-    for service in WATCHING:
-        wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
-    assert health("notifier", "store") == NOT_SERVING
-    time.sleep(10)
-    infra(stack, "start", "ferretdb")
-    for service in SERVICES:
-        wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
-    time.sleep(3)
-    load.stop.set()
-    loader.join(timeout=30)
+        infra(stack, "stop", "ferretdb")
+        for service in WATCHING:
+            wait_until(lambda s=service: health(s) == NOT_SERVING, 30, f"{service}'s health to say NOT_SERVING")
+        # The store probe is periodic: a worker that failed on the store can turn the service NOT_SERVING first.
+        wait_until(lambda: health("notifier", "store") == NOT_SERVING, 30, "the notifier's store probe to see it down")
+        time.sleep(10)
+        infra(stack, "start", "ferretdb")
+        for service in SERVICES:
+            wait_until(lambda s=service: health(s) == SERVING, 90, f"{service} to be SERVING again")
+        time.sleep(3)
 
     assert load.answers["UNAVAILABLE"] > 0
     finish_and_check(stack, complaints, load)
