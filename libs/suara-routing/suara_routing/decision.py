@@ -137,7 +137,8 @@ class TextRouter:
         # All heads in one matrix: one gather of the present features' rows serves every head.
         heads = [self._categories, self._outside] + ([self._emergency] if self._emergency is not None else [])
         self._stacked = np.ascontiguousarray(np.hstack([h.weights for h in heads]))
-        self._cuts = np.cumsum([len(h.classes) for h in heads])[:-1]
+        ends = np.cumsum([len(h.classes) for h in heads]).tolist()
+        self._slices = [slice(start, end) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
     def kelurahan_named(self, reference: str) -> str | None:
         """A kelurahan given by name, spelling or Kemendagri code, as intake accepts it."""
@@ -158,7 +159,8 @@ class TextRouter:
         norm = self.normalise(text)
         rules_text = norm if self.normalise.use_javanese else self.rules_normalise(text)
         columns, values = self.model.features.vector(norm)
-        scores = np.split(values @ self._stacked[columns], self._cuts)
+        products = values @ self._stacked[columns]
+        scores = [products[s] for s in self._slices]
         p_cat = self._categories.calibrate(scores[0])
         p_out = self._outside.calibrate(scores[1])
         area = self.areas.find(norm)
@@ -297,10 +299,10 @@ class TextRouter:
         """The words (word n-grams) that pushed the chosen category's score most."""
         head = self._categories
         word = self.model.features.blocks[0]
-        present = columns < len(word.terms)  # the word block comes first
-        if category not in head.classes or not present.any():
+        present = int(np.searchsorted(columns, len(word.terms)))  # the word block comes first, columns ascend
+        if category not in head.classes or present == 0:
             return ()
-        columns, values = columns[present], values[present]
+        columns, values = columns[:present], values[:present]
         contributions = head.contributions(columns, values, head.classes.index(category))
         top = np.argsort(-contributions, kind="stable")[:n]
         return tuple(word.terms[int(columns[i])] for i in top if contributions[i] > 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,31 +61,57 @@ class Block:
         return char_wb_ngrams(text, self.min_n, self.max_n)
 
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Column indices (ascending) and l2-normalised sublinear tf-idf values of the text's known terms."""
-        vocabulary = self.vocabulary
+        """Column indices (ascending) and l2-normalised sublinear tf-idf values of the text's known terms.
+
+        Written for one short text at a time: a complaint has a few dozen word terms (counted in Python, cheaper
+        than numpy's per-call overhead at that size) and a few hundred character terms (counted with one sort)."""
         if self.kind == "word":
-            found = np.fromiter((vocabulary[t] for t in self.cut(text) if t in vocabulary), dtype=np.int64)
-        else:
-            cache = self._columns_of_word
-            parts = []
-            for word in text.split():
-                columns_of_word = cache.get(word)
-                if columns_of_word is None:
-                    if len(cache) > 200_000:
-                        cache.clear()
-                    grams = char_wb_ngrams(word, self.min_n, self.max_n)
-                    columns_of_word = cache[word] = np.array(
-                        [vocabulary[g] for g in grams if g in vocabulary], dtype=np.int64
-                    )
-                parts.append(columns_of_word)
-            found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            known = [c for c in map(self.vocabulary.get, word_ngrams(text, self.max_n)) if c is not None]
+            if not known:
+                return _EMPTY
+            tf = Counter(known)
+            ordered = sorted(tf)
+            return self._weigh(np.array(ordered, dtype=np.int64), np.array([tf[c] for c in ordered], dtype=np.float64))
+        cache = self._columns_of_word
+        parts = []
+        for word in text.split():
+            columns_of_word = cache.get(word)
+            if columns_of_word is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                vocabulary = self.vocabulary
+                grams = char_wb_ngrams(word, self.min_n, self.max_n)
+                columns_of_word = cache[word] = np.array(
+                    [vocabulary[g] for g in grams if g in vocabulary], dtype=np.int64
+                )
+            parts.append(columns_of_word)
+        if not parts:
+            return _EMPTY
+        found = np.concatenate(parts)
         if len(found) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        columns, counts = np.unique(found, return_counts=True)
+            return _EMPTY
+        found.sort()
+        edges = np.empty(len(found) + 1, dtype=bool)  # where each run of one column starts, and the end
+        edges[0] = edges[-1] = True
+        np.not_equal(found[1:], found[:-1], out=edges[1:-1])
+        bounds = np.flatnonzero(edges)
+        return self._weigh(found[bounds[:-1]], (bounds[1:] - bounds[:-1]).astype(np.float64))
+
+    def _weigh(
+        self, columns: npt.NDArray[np.int64], counts: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         values = 1.0 + np.log(counts)
         values *= self.idf[columns]
         values /= math.sqrt(float(values @ values))
         return columns, values
+
+
+_EMPTY: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] = (
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0, dtype=np.float64),
+)
+for _array in _EMPTY:
+    _array.flags.writeable = False
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,16 @@ _NOT_A_VILLAGE = frozenset(
 )
 
 
+def words_pattern(alternatives: str) -> re.Pattern[str]:
+    """Whole words of a normalised text (tokens of a-z and 0-9 joined by single spaces), searched in " " + text.
+
+    The match starts at the space before its first word, so its start is that word's index in the text itself. A
+    literal first character lets the regex engine try the alternatives only where a word starts; a look-behind
+    such as (?<![a-z0-9]) is tried at every character. On this lexicon that is about a third faster (decision 0085).
+    """
+    return re.compile(rf" (?:{alternatives})(?![a-z0-9])")
+
+
 @dataclass(frozen=True)
 class Area:
     kelurahan: str | None = None
@@ -83,11 +93,10 @@ class _Gazetteer:
                 words = normalise(spelling).split()
                 self._names["".join(words)] = (name, ambiguous)
                 patterns.add(r"\s?".join(re.escape(w) for w in words))
-        alternatives = "|".join(sorted(patterns, key=len, reverse=True))
-        self._pattern = re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+        self._pattern = words_pattern("|".join(sorted(patterns, key=len, reverse=True)))
 
     def first(self, text: str, cues: frozenset[str]) -> str | None:
-        for match in self._pattern.finditer(text):
+        for match in self._pattern.finditer(f" {text}"):
             name, ambiguous = self._names[match.group().replace(" ", "")]
             if ambiguous:
                 before = text[max(0, match.start() - 20) : match.start()].split()[-1:]
@@ -111,7 +120,7 @@ class AreaRecogniser:
         places = [(p.name, p.spellings, p.ambiguous) for p in catalogue.kabupaten_places]
         places += [("Kabupaten Kediri", catalogue.kabupaten_names, False)] if catalogue.kabupaten_names else []
         self._places = _Gazetteer(places, normalise)
-        self._village = re.compile(r"(?<![a-z0-9])desa ([a-z]+)")
+        self._village = words_pattern(r"desa ([a-z]+)")
         self._kelurahan_names = {normalise(k).replace(" ", "") for k in catalogue.kelurahan}
 
     def find(self, text: str) -> Area:
@@ -120,7 +129,7 @@ class AreaRecogniser:
         kecamatan = self._kecamatan.first(text, KELURAHAN_CUES)
         place = self._places.first(text, KABUPATEN_CUES)
         if place is None:
-            for match in self._village.finditer(text):
+            for match in self._village.finditer(f" {text}"):
                 word = match.group(1)
                 if word not in _NOT_A_VILLAGE and word not in self._kelurahan_names and len(word) > 2:
                     place = f"Desa {word.capitalize()}"
@@ -277,13 +286,13 @@ EMERGENCY_WORDS: dict[str, str] = {
 
 # Words anywhere in the text that say the danger is over, in the past or not real: the lexicon then does not count
 # (the classifier's emergency head still decides on its own).
-PAST_OR_OVER = re.compile(
-    r"(?<![a-z0-9])(?:kemarin|kemaren|minggu lalu|bulan lalu|tahun lalu|hari lalu|sudah padam|sudah dipadamkan|"
+PAST_OR_OVER = words_pattern(
+    r"kemarin|kemaren|minggu lalu|bulan lalu|tahun lalu|hari lalu|sudah padam|sudah dipadamkan|"
     r"sudah surut|sudah kami padamkan|sudah reda|pelatihan|simulasi|sosialisasi|hoax|hoaks|tidak ada korban|"
     r"tanpa korban|tidak mengganggu|tidak ngamuk|tidak menyerang|tidak nyerang|sudah hilang|sudah pergi|"
     r"sudah ditangkap|sudah diamankan|sudah diobati|sudah membaik|sudah ditangani|(?:belum|tidak) (?:ada|terlihat) api|"
     r"bukan kebakaran|bukan darurat|cuma nanya|cuma tanya|mau tanya|mau nanya|bertanya|tanglet|mohon pirsa|"
-    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu))(?![a-z0-9])"
+    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu)"
 )
 
 
@@ -292,12 +301,12 @@ class EmergencyLexicon:
     such as "rawan", "sebelum" or "hampir" does not count."""
 
     def __init__(self, words: dict[str, str] = EMERGENCY_WORDS, past: re.Pattern[str] | None = PAST_OR_OVER) -> None:
-        self._patterns = {kind: re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])") for kind, p in words.items()}
+        self._patterns = {kind: words_pattern(p) for kind, p in words.items()}
         self._past = past
 
     def over(self, text: str) -> bool:
         """A word says the danger is over, in the past or not real ("kemarin", "sudah padam", "simulasi")."""
-        return self._past is not None and self._past.search(text) is not None
+        return self._past is not None and self._past.search(f" {text}") is not None
 
     def kinds(self, text: str) -> list[str]:
         """Kinds of emergency the words say is happening now, first mentioned first; none when the text says it is
@@ -305,8 +314,9 @@ class EmergencyLexicon:
         if self.over(text):
             return []
         found: list[tuple[int, str]] = []
+        padded = f" {text}"
         for kind, pattern in self._patterns.items():
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(padded):
                 # The two words before the match and the words inside it ("pohon RAWAN tumbang").
                 # The three words before the match, and hedges inside a short one ("pohon RAWAN tumbang"); "tidak
                 # sadar" and "mau melahirkan" are the danger itself; a long match is two cues far apart.
@@ -367,12 +377,13 @@ class OutsideLexicon:
     "takut", "sering" … names a risk, not the matter, and does not count)."""
 
     def __init__(self, words: dict[str, str] = OUTSIDE_WORDS) -> None:
-        self._patterns = {code: re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])") for code, p in words.items()}
+        self._patterns = {code: words_pattern(p) for code, p in words.items()}
 
     def agencies(self, text: str) -> set[str]:
         found = set()
+        padded = f" {text}"
         for code, pattern in self._patterns.items():
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(padded):
                 before = text[max(0, match.start() - 30) : match.start()].split()[-2:]
                 if not any(w in _ONLY_A_RISK for w in before):
                     found.add(code)
