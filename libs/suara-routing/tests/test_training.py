@@ -61,9 +61,10 @@ def test_auto_dispatch_needs_every_fold_to_reach_the_target_not_only_the_pool() 
     correct = [True] * 20 + [True] * 18 + [False] * 2
     fold_of = [0] * 20 + [1] * 20
 
-    assert not _every_fold_precise(auto, correct, fold_of, 2)
-    assert _every_fold_precise(auto, [True] * 39 + [False], fold_of, 2)
-    assert _every_fold_precise([False] * 40, correct, fold_of, 2)  # a fold routing nothing passes
+    assert not _every_fold_precise(auto, correct, fold_of, 2, 0.95)
+    assert _every_fold_precise(auto, correct, fold_of, 2, 0.90)  # the duplicates' per-fold bar
+    assert _every_fold_precise(auto, [True] * 39 + [False], fold_of, 2, 0.95)
+    assert _every_fold_precise([False] * 40, correct, fold_of, 2, 0.95)  # a fold routing nothing passes
 
 
 def test_duplicate_pairs_are_scored_with_the_fold_model_that_did_not_see_them(catalogue, tiny_items) -> None:
