@@ -193,7 +193,8 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"ada asap dari (?:ruang|rumah|dapur|lantai|gudang|toko|ruko|kamar|genset|kios|los|atap)|"
         r"apinya|(?:tolong|mohon|kirim|butuh|panggil|minta) (?:\w+ )?pemadam|ngebul|kukus|meledak|ledakan|"
         r"kesamber petir|tersambar petir|(?:gas|elpiji|lpg)(?: \w+){0,3} bocor|bau gas (?:menyengat|kuat|tajam)|murub|"
-        r"mbledos|njeblug|bledosan"
+        r"mbledos|njeblug|bledosan|asap (?:\w+ ){0,2}(?:keluar|metu|mbulet|membubung) (?:dari|seko|saking) "
+        r"(?:\w+ )?(?:jendela|atap|plafon|kamar|rumah|dapur|gudang|toko|ruko|kios|bak)"
     ),
     "hewan_liar": (
         r"ular|ula|kobra|sanca|piton|welang|sarang tawon|tawon|vespa|lebah|biawak|(?<!retak )buaya|anjing (?:gila|"
@@ -202,7 +203,7 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"hewan (?:liar|buas)|binatang (?:liar|buas)|menggigit|digigit (?:anjing|ular|monyet|biawak|kera)|"
         r"anjing (?:\w+ )?(?:mengejar|ngejar|menyerang|nyerang)|anjing (?:\w+ ){0,2}rabies|"
         r"kalajengking|kelabang|lipan|celeng|babi hutan|"
-        r"landak|musang masuk|luwak masuk"
+        r"landak|musang masuk|luwak masuk|asu (?:\w+ ){0,2}(?:galak|liar|gila|nyokot|rabies|ngoyak)"
     ),
     "kecelakaan": (
         r"kecelakaan|tabrakan|tabrak lari|kesrempet|tabrak|ditabrak|kebentur|dhawah|tertabrak|menabrak|nabrak|"
@@ -228,7 +229,9 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"koma|kolaps|"
         r"tergeletak|terkapar|tergolek|patah tulang|tulang (?:\w+ )?patah|luka (?:robek|parah|serius|berat|"
         r"menganga)|jatuh di kamar mandi|(?:anak|bayi|adik|balita) (?:\w+ )?step|gawat darurat|darurat medis|"
-        r"tidak bisa bangun|tidak bergerak|tidak bernapas|tidak bernafas|bibir (?:\w+ )?biru|lemas tidak"
+        r"tidak bisa bangun|tidak bergerak|tidak bernapas|tidak bernafas|bibir (?:\w+ )?biru|lemas tidak|"
+        r"tidak (?:iso |saged )?napas|(?:badan|badannya|lambe|lambene|muka|mukanya|wajah|wajahnya) (?:\w+ )?biru|"
+        r"dada(?:nya)? (?:\w+ ){0,2}(?:ditekan|ditindih|tertekan)|keringat dingin|keringetan dingin"
     ),
     "bencana_banjir": (
         r"banjir (?:masuk|setinggi|sudah masuk|makin|semakin|naik|merendam|bandang|menggenangi)|kebanjiran|"
@@ -239,11 +242,13 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"(?:sungai|kali|brantas|bengawan) (?:\w+ ){0,2}(?:meluap|meluber|mbludak|luber|banjir)|"
         r"(?:genangan|banjir|banyu) (?:\w+ ){0,3}masuk (?:ke )?(?:dalam )?(?:rumah|kamar|teras|ruang|kelas|kos)|"
         r"air (?:sungai |kali )?(?:terus naik|naik terus|makin tinggi|semakin tinggi|naik cepat)|"
-        r"terjebak banjir|warga (?:\w+ )?terisolasi"
+        r"terjebak banjir|warga (?:\w+ )?terisolasi|"
+        r"(?:banjir|banjire|banyune|genangan)(?: \w+){0,4} (?:sak|setinggi) (?:lutut|pinggang|dada)"
     ),
     "bencana_pohon_tumbang": (
-        r"(?:pohon|dahan|batang|cabang|ranting besar|bambu|barongan|carang) (?:\w+ ){0,4}(?:tumbang|roboh|ambruk|"
-        r"patah|rubuh|sempal|ambrol|menimpa|nimpa)|tumbang melintang|sempalan (?:\w+ )?pohon"
+        r"(?:pohon|dahan|batang|cabang|ranting besar|bambu|barongan|carang|kayu) (?:\w+ ){0,4}(?:tumbang|roboh|"
+        r"ambruk|patah|rubuh|sempal|ambrol|menimpa|nimpa|rebah)|tumbang melintang|sempalan (?:\w+ )?pohon|"
+        r"(?:jalan|jalannya|jalane|dalane) (?:sudah |total )?(?:ketutup|tertutup) (?:\w+ )?(?:pohon|batang|kayu|dahan)"
     ),
     "bencana_alam": (
         r"angin (?:kencang|ribut|besar)|puting beliung|longsor|gempa|(?:rumah|atap|tembok|"
@@ -251,22 +256,26 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"ambyar|runtuh)|"
         r"reruntuhan|lesus|angin (?:kenceng|gedhe|banter|puyuh)|hujan es|(?:talud|plengsengan|tembok penahan|tanggul)"
         r" (?:\w+ ){0,2}(?:ambrol|jebol|longsor|runtuh|roboh)|(?:baliho|reklame|papan reklame|kanopi|tower|"
-        r"menara|asbes|seng) (?:\w+ ){0,2}(?:roboh|ambruk|ambrol|terbang|runtuh|tumbang)"
+        r"menara|asbes|seng) (?:\w+ ){0,2}(?:roboh|ambruk|ambrol|terbang|runtuh|tumbang)|"
+        r"tebing (?:\w+ ){0,2}(?:gugur|ambrol|runtuh)"
     ),
     "sosial_odgj": (
-        r"(?:odgj|orang gila|gangguan jiwa|orang stres|orang stress|gendeng|tidak waras|kurang waras|sakit jiwa)"
+        r"(?:odgj|orang gila|orgil|gangguan jiwa|orang stres|orang stress|gendeng|tidak waras|kurang waras|"
+        r"sakit jiwa)"
         r"(?: \w+){0,8} (?:mengamuk|mencekik|menganiaya|membakar|bakar|menggigit|ngejar\w*|ngamuk|membawa (?:senjata|"
         r"parang|"
         r"pisau|celurit)|bawa (?:celurit|clurit|parang|pisau|golok|kayu|batu|sajam)|melempar\w*|ngelempar\w*|"
         r"menyerang|nyerang|memukul\w*|mukul\w*|mengancam|ngancam|membahayakan|ngejar|mengejar|mecahin|memecahkan|"
-        r"merusak|masuk)|mengamuk"
+        r"merusak|masuk|nyegat\w*|ngadang\w*|ngoyak\w*|nampar|lempar\w*|nantang)|mengamuk"
     ),
     "kamtibmas": (
         r"tawuran|perkelahian|berkelahi|pengeroyokan|dikeroyok|begal|dibegal|perampokan|dirampok|"
         r"jambret|penjambretan|penusukan|ditusuk|dibacok|bacok|senjata tajam|sajam|celurit|clurit|parang|golok|"
         r"pedang|keributan|saling pukul|saling lempar|main hakim|dibuntuti|buka paksa|maksa masuk|memaksa masuk|"
         r"gedor\w*|pisau|rampok|merampok|perampok|penodongan|ditodong|pembacokan|carok|bentrok\w*|kerusuhan|ricuh|"
-        r"rusuh|penganiayaan|dianiaya|dipukuli|digebuki|pemukulan|amuk massa|"
+        r"rusuh|penganiayaan|dianiaya|dipukuli|digebuki|pemukulan|amuk massa|nyongkel|congkel|mencongkel|"
+        r"menyongkel|menodong|nodong|dijambret|njambret|menjambret|"
+        r"maling(?:nya)? (?:\w+ ){0,2}(?:masuk|masih|kabur|ketahuan|mlayu)|"
         r"pencuri (?:\w+ ){0,2}(?:masuk|beraksi|sedang|lagi|masih|kabur|ketahuan)|"
         r"balap liar(?: \w+){0,16} (?:sekarang|saat ini) (?:lagi|sedang|masih) "
         r"(?:rame|ramai|berlangsung|balapan)"
@@ -280,7 +289,8 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"jurang|selokan)|kejeglong|terjeblos|kejeblos|kejepit|terkurung|gantung diri|"
         r"(?:mau|akan|hendak) (?:loncat|lompat|terjun)|cincin (?:\w+ ){0,3}(?:tidak bisa|susah) (?:dilepas|lepas)|"
         r"korban (?:\w+ ){0,2}belum ditemukan|pencarian korban|pendaki (?:\w+ )?(?:cedera|hilang|tersesat|jatuh)|"
-        r"tersesat|terbawa air|kebawa banjir|terbawa banjir"
+        r"tersesat|terbawa air|kebawa banjir|terbawa banjir|perahu (?:\w+ ){0,2}terbalik|"
+        r"tertimbun (?:\w+ ){0,2}(?:longsor\w*|tanah|reruntuhan|material)"
     ),
 }
 

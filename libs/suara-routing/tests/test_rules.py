@@ -100,6 +100,15 @@ def test_a_speed_bump_is_not_the_police() -> None:
         ("bapak saya tidak sadar setelah jatuh di kamar mandi", "gawat_darurat_medis"),
         ("ada orang gila ngejar ibu ibu pakai kayu di depan sekolah", "sosial_odgj"),
         ("anak kecebur sumur tolong", "penyelamatan"),
+        # Decision 0085: Javanese words mapped, and cues the lexicon missed in train + dev emergencies.
+        ("bojoku ora iso ambegan tolong", "gawat_darurat_medis"),
+        ("mbah putri keselek biji salak", "gawat_darurat_medis"),
+        ("asep ireng metu seko jendela rumah tonggoku", "kebakaran"),
+        ("ada sawer besar ing ngandhap amben", "hewan_liar"),
+        ("kajeng besar rebah nutupi jalan sedaya", "bencana_pohon_tumbang"),
+        ("perahu penyeberangan terbalik di brantas", "penyelamatan"),
+        ("wong gendheng nyegat motor nggowo watu", "sosial_odgj"),
+        ("ada dua orang nyongkel pintu rumah kosong sekarang", "kamtibmas"),
     ],
 )
 def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
@@ -115,6 +124,8 @@ def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
         "banjir sudah surut, tolong bantu bersih bersih lumpur",
         "kapan pemadam kebakaran ngecek hidran di perumahan kami",
         "ada retak buaya di aspal jalan",
+        "rambu dilarang belok ketutup daun pohon",
+        "rumput taman sudah setinggi lutut",
     ],
 )
 def test_past_over_or_not_real_dangers_are_not_an_emergency_by_words(text) -> None:
