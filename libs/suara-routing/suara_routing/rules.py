@@ -179,6 +179,7 @@ _NOT_NOW = frozenset(
         "kuwatos",
         "tiap",
         "setiap",
+        "saben",
     }
 )
 
@@ -290,7 +291,12 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"(?:mau|akan|hendak) (?:loncat|lompat|terjun)|cincin (?:\w+ ){0,3}(?:tidak bisa|susah) (?:dilepas|lepas)|"
         r"korban (?:\w+ ){0,2}belum ditemukan|pencarian korban|pendaki (?:\w+ )?(?:cedera|hilang|tersesat|jatuh)|"
         r"tersesat|terbawa air|kebawa banjir|terbawa banjir|perahu (?:\w+ ){0,2}terbalik|"
-        r"tertimbun (?:\w+ ){0,2}(?:longsor\w*|tanah|reruntuhan|material)"
+        r"tertimbun (?:\w+ ){0,2}(?:longsor\w*|tanah|reruntuhan|material)|"
+        # A missing child or a missing elder with dementia: search now, not a lost-property report.
+        r"(?<!ktp )(?<!kia )(?<!akta )(?<!kartu )(?<!rapor )(?<!ijazah )(?<!sepeda )(?<!motor )(?<!hp )(?<!tas )"
+        r"(?:anak|balita|bocah|lansia|kakek|nenek|mbah|simbah|orang tua)(?: (?!kunci|motor|sepeda|hp|dompet|tas|ktp)"
+        r"\w+){0,3} (?:pikun |linglung )?(?:hilang|belum ketemu|tidak ketemu|belum pulang|tidak pulang)|"
+        r"(?:pikun|linglung|demensia|alzheimer)(?: \w+){0,3} (?:hilang|keluar rumah|belum ketemu|tidak ketemu)"
     ),
 }
 
@@ -302,7 +308,8 @@ PAST_OR_OVER = words_pattern(
     r"tanpa korban|tidak mengganggu|tidak ngamuk|tidak menyerang|tidak nyerang|sudah hilang|sudah pergi|"
     r"sudah ditangkap|sudah diamankan|sudah diobati|sudah membaik|sudah ditangani|(?:belum|tidak) (?:ada|terlihat) api|"
     r"bukan kebakaran|bukan darurat|cuma nanya|cuma tanya|mau tanya|mau nanya|bertanya|tanglet|mohon pirsa|"
-    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu)"
+    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu)|pekan lalu|sasi kepengker|sudah ketemu|"
+    r"sudah dievakuasi|bukan keadaan darurat"
 )
 
 

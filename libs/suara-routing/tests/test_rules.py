@@ -109,6 +109,8 @@ def test_a_speed_bump_is_not_the_police() -> None:
         ("perahu penyeberangan terbalik di brantas", "penyelamatan"),
         ("wong gendheng nyegat motor nggowo watu", "sosial_odgj"),
         ("ada dua orang nyongkel pintu rumah kosong sekarang", "kamtibmas"),
+        ("lansia pikun hilang dari tadi pagi mohon bantu cari", "penyelamatan"),
+        ("anak saya hilang di keramaian alun alun sudah 30 menit", "penyelamatan"),
     ],
 )
 def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
@@ -126,6 +128,8 @@ def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
         "ada retak buaya di aspal jalan",
         "rambu dilarang belok ketutup daun pohon",
         "rumput taman sudah setinggi lutut",
+        "anak yang hilang tadi pagi sudah ketemu terima kasih",
+        "surat pengantar ktp anak saya hilang di meja staf",
     ],
 )
 def test_past_over_or_not_real_dangers_are_not_an_emergency_by_words(text) -> None:
