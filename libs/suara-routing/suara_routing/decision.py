@@ -168,33 +168,33 @@ class TextRouter:
         kecamatan = catalogue.kelurahan[kel].kecamatan if kel else area.kecamatan
 
         classes = self._categories.classes
-        top_category = int(np.argmax(p_cat))
+        # A few dozen classes: plain Python over the list is cheaper than numpy's per-call overhead here.
+        p_list: list[float] = p_cat.tolist()
         # The agency each category leads to for this text and place (keyword overrides, kecamatan offices).
         opd_of = dict(self._default_opd)
         words = frozenset(norm.split())
         for k, c in self._text_dependent:
-            if p_cat[k] >= 0.005 or c == category:  # below that a category cannot change the confidence noticeably
+            if p_list[k] >= 0.005 or c == category:  # below that a category cannot change the confidence noticeably
                 opd_of[c] = catalogue.route(c, norm, kel, words).agency_code
         mass: dict[str, float] = {}
-        for c, p in zip(classes, p_cat.tolist(), strict=True):
+        for c, p in zip(classes, p_list, strict=True):
             mass[opd_of[c]] = mass.get(opd_of[c], 0.0) + p
         if self.opd_by_mass:
             best_opd = max(mass, key=mass.__getitem__)
-            model_k = max((k for k, c in enumerate(classes) if opd_of[c] == best_opd), key=lambda k: float(p_cat[k]))
+            model_k = max((k for k, c in enumerate(classes) if opd_of[c] == best_opd), key=p_list.__getitem__)
         else:
-            model_k = top_category
+            model_k = max(range(len(p_list)), key=p_list.__getitem__)  # the first of equals, as np.argmax
         model_category = classes[model_k]
         chosen = category or model_category
 
         # Emergency lane: the category, the lexicon (in progress, not over), or the emergency head.
         kinds = self.emergency_words.kinds(rules_text)
-        emergency_mass = float(p_cat[self._emergency_mask].sum())
         if self._emergency is not None:
             emergency_score = float(self._emergency.calibrate(scores[2])[self._emergency_yes])
             by_model = emergency_score >= self.thresholds.emergency_head
         else:
-            emergency_score = emergency_mass
-            by_model = emergency_mass >= self.thresholds.emergency
+            emergency_score = float(p_cat[self._emergency_mask].sum())  # the emergency categories' mass
+            by_model = emergency_score >= self.thresholds.emergency
         by_category = catalogue.categories[chosen].emergency and (category is not None or self.category_flags_emergency)
         emergency = by_category or bool(kinds) or by_model
         kind: str | None = None
@@ -246,8 +246,8 @@ class TextRouter:
             if emergency and responders and opd not in responders:
                 auto = False
 
-        order = np.argsort(-p_cat, kind="stable")[:3]
-        alternatives = tuple(Suggestion(classes[i], opd_of[classes[i]], round(float(p_cat[i]), 4)) for i in order)
+        order = sorted(range(len(p_list)), key=lambda i: -p_list[i])[:3]  # stable, as np.argsort(kind="stable")
+        alternatives = tuple(Suggestion(classes[i], opd_of[classes[i]], round(p_list[i], 4)) for i in order)
         return Classification(
             category=chosen,
             category_given=category is not None,
@@ -302,7 +302,8 @@ class TextRouter:
         present = int(np.searchsorted(columns, len(word.terms)))  # the word block comes first, columns ascend
         if category not in head.classes or present == 0:
             return ()
-        columns, values = columns[:present], values[:present]
-        contributions = head.contributions(columns, values, head.classes.index(category))
-        top = np.argsort(-contributions, kind="stable")[:n]
-        return tuple(word.terms[int(columns[i])] for i in top if contributions[i] > 0)
+        columns = columns[:present]
+        pushes: list[float] = head.contributions(columns, values[:present], head.classes.index(category)).tolist()
+        top = sorted(range(present), key=lambda i: -pushes[i])[:n]  # stable: the first of equals first
+        terms = [word.terms[c] for c in columns.tolist()]
+        return tuple(terms[i] for i in top if pushes[i] > 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -25,6 +25,17 @@ class Normaliser:
     abbreviations: dict[str, str]
     javanese: dict[str, str]
     use_javanese: bool = True
+    # Each token's replacement, both maps applied in order (an abbreviation that expands to several words is not
+    # looked up again), so a text costs one lookup per token.
+    _replace: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        replace = dict(self.javanese) if self.use_javanese else {}
+        for token, expansion in self.abbreviations.items():
+            if self.use_javanese and " " not in expansion:
+                expansion = self.javanese.get(expansion, expansion)
+            replace[token] = expansion
+        object.__setattr__(self, "_replace", replace)
 
     def __call__(self, text: str) -> str:
         # Each pattern is tried only when the character it cannot match without is there (same result, less time).
@@ -40,13 +51,8 @@ class Normaliser:
         if "2" in text:
             text = _REDUPLICATION.sub(r"\1 \1", text)
         text = _REPEATS.sub(r"\1", text)
-        out: list[str] = []
-        for token in _TOKEN.findall(text):
-            token = self.abbreviations.get(token, token)
-            if self.use_javanese and " " not in token:
-                token = self.javanese.get(token, token)
-            out.append(token)
-        return " ".join(out)
+        replace = self._replace
+        return " ".join([replace.get(token, token) for token in _TOKEN.findall(text)])
 
 
 @cache
