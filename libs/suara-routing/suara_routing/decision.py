@@ -305,5 +305,4 @@ class TextRouter:
         columns = columns[:present]
         pushes: list[float] = head.contributions(columns, values[:present], head.classes.index(category)).tolist()
         top = sorted(range(present), key=lambda i: -pushes[i])[:n]  # stable: the first of equals first
-        terms = [word.terms[c] for c in columns.tolist()]
-        return tuple(terms[i] for i in top if pushes[i] > 0)
+        return tuple(word.terms[int(columns[i])] for i in top if pushes[i] > 0)
