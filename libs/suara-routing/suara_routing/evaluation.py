@@ -94,14 +94,19 @@ def score_pairs(
     return scored
 
 
+def flagged_at(scored: list[PairScore], threshold: float) -> list[bool]:
+    """Which pairs the finder would flag at `threshold` (a candidate whose similarity reaches it)."""
+    return [s.candidate and s.similarity >= threshold for s in scored]
+
+
 def duplicate_metrics(scored: list[PairScore], threshold: float) -> dict[str, Any]:
-    flagged = [s.candidate and s.similarity >= threshold for s in scored]
-    tp = sum(f and s.pair.duplicate for f, s in zip(flagged, scored, strict=True))
+    flags = flagged_at(scored, threshold)
+    tp = sum(f and s.pair.duplicate for f, s in zip(flags, scored, strict=True))
     return {
         "pairs": len(scored),
         "positives": sum(s.pair.duplicate for s in scored),
         "by_kind": dict(Counter(s.pair.kind for s in scored)),
-        "precision": ratio(tp, sum(flagged)),
+        "precision": ratio(tp, sum(flags)),
         "recall": ratio(tp, sum(s.pair.duplicate for s in scored)),
         "threshold": threshold,
     }

@@ -55,11 +55,6 @@ class Block:
         object.__setattr__(self, "vocabulary", {term: column for column, term in enumerate(self.terms)})
         object.__setattr__(self, "_columns_of_word", {})
 
-    def cut(self, text: str) -> list[str]:
-        if self.kind == "word":
-            return word_ngrams(text, self.max_n)
-        return char_wb_ngrams(text, self.min_n, self.max_n)
-
     def vector(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """Column indices (ascending) and l2-normalised sublinear tf-idf values of the text's known terms.
 

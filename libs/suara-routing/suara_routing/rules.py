@@ -4,6 +4,7 @@ and whether words name a body outside the city's authority. They add to the clas
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from suara_routing.catalogue import RoutingCatalogue
@@ -65,14 +66,26 @@ _NOT_A_VILLAGE = frozenset(
 )
 
 
-def words_pattern(alternatives: str) -> re.Pattern[str]:
-    """Whole words of a normalised text (tokens of a-z and 0-9 joined by single spaces), searched in " " + text.
+@dataclass(frozen=True)
+class WordsPattern:
+    """Whole words of a normalised text (tokens of a-z and 0-9 joined by single spaces).
 
-    The match starts at the space before its first word, so its start is that word's index in the text itself. A
-    literal first character lets the regex engine try the alternatives only where a word starts; a look-behind
-    such as (?<![a-z0-9]) is tried at every character. On this lexicon that is about a third faster (decision 0085).
-    """
-    return re.compile(rf" (?:{alternatives})(?![a-z0-9])")
+    The text is searched as " " + text and the pattern starts with that literal space, so a match's start is its first
+    word's index in the text itself. A literal first character lets the regex engine try the alternatives only where
+    a word starts; a look-behind such as (?<![a-z0-9]) is tried at every character (about a third slower on the danger
+    lexicon; decision 0085). Groups and starts are as in the text; `group()` has the leading space."""
+
+    pattern: re.Pattern[str]
+
+    @staticmethod
+    def of(alternatives: str) -> WordsPattern:
+        return WordsPattern(re.compile(rf" (?:{alternatives})(?![a-z0-9])"))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(f" {text}")
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(f" {text}")
 
 
 @dataclass(frozen=True)
@@ -93,10 +106,10 @@ class _Gazetteer:
                 words = normalise(spelling).split()
                 self._names["".join(words)] = (name, ambiguous)
                 patterns.add(r"\s?".join(re.escape(w) for w in words))
-        self._pattern = words_pattern("|".join(sorted(patterns, key=len, reverse=True)))
+        self._pattern = WordsPattern.of("|".join(sorted(patterns, key=len, reverse=True)))
 
     def first(self, text: str, cues: frozenset[str]) -> str | None:
-        for match in self._pattern.finditer(f" {text}"):
+        for match in self._pattern.finditer(text):
             name, ambiguous = self._names[match.group().replace(" ", "")]
             if ambiguous:
                 before = text[max(0, match.start() - 20) : match.start()].split()[-1:]
@@ -120,7 +133,7 @@ class AreaRecogniser:
         places = [(p.name, p.spellings, p.ambiguous) for p in catalogue.kabupaten_places]
         places += [("Kabupaten Kediri", catalogue.kabupaten_names, False)] if catalogue.kabupaten_names else []
         self._places = _Gazetteer(places, normalise)
-        self._village = words_pattern(r"desa ([a-z]+)")
+        self._village = WordsPattern.of(r"desa ([a-z]+)")
         self._kelurahan_names = {normalise(k).replace(" ", "") for k in catalogue.kelurahan}
 
     def find(self, text: str) -> Area:
@@ -129,7 +142,7 @@ class AreaRecogniser:
         kecamatan = self._kecamatan.first(text, KELURAHAN_CUES)
         place = self._places.first(text, KABUPATEN_CUES)
         if place is None:
-            for match in self._village.finditer(f" {text}"):
+            for match in self._village.finditer(text):
                 word = match.group(1)
                 if word not in _NOT_A_VILLAGE and word not in self._kelurahan_names and len(word) > 2:
                     place = f"Desa {word.capitalize()}"
@@ -194,8 +207,8 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"ada asap dari (?:ruang|rumah|dapur|lantai|gudang|toko|ruko|kamar|genset|kios|los|atap)|"
         r"apinya|(?:tolong|mohon|kirim|butuh|panggil|minta) (?:\w+ )?pemadam|ngebul|kukus|meledak|ledakan|"
         r"kesamber petir|tersambar petir|(?:gas|elpiji|lpg)(?: \w+){0,3} bocor|bau gas (?:menyengat|kuat|tajam)|murub|"
-        r"mbledos|njeblug|bledosan|asap (?:\w+ ){0,2}(?:keluar|metu|mbulet|membubung) (?:dari|seko|saking) "
-        r"(?:\w+ )?(?:jendela|atap|plafon|kamar|rumah|dapur|gudang|toko|ruko|kios|bak)"
+        r"mbledos|njeblug|bledosan|(?<!pak )(?<!mas )(?<!kang )(?<!cak )asap (?:\w+ ){0,2}(?:keluar|metu|mbulet|"
+        r"membubung) (?:dari|seko) (?:\w+ )?(?:jendela|atap|plafon|kamar|rumah|gudang|toko|ruko|kios)"
     ),
     "hewan_liar": (
         r"ular|ula|kobra|sanca|piton|welang|sarang tawon|tawon|vespa|lebah|biawak|(?<!retak )buaya|anjing (?:gila|"
@@ -204,7 +217,8 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"hewan (?:liar|buas)|binatang (?:liar|buas)|menggigit|digigit (?:anjing|ular|monyet|biawak|kera)|"
         r"anjing (?:\w+ )?(?:mengejar|ngejar|menyerang|nyerang)|anjing (?:\w+ ){0,2}rabies|"
         r"kalajengking|kelabang|lipan|celeng|babi hutan|"
-        r"landak|musang masuk|luwak masuk|asu (?:\w+ ){0,2}(?:galak|liar|gila|nyokot|rabies|ngoyak)"
+        r"landak|musang masuk|luwak masuk|asu (?:\w+ ){0,2}(?:galak|liar|gila|nyokot|rabies|ngoyak)|"
+        r"sawer (?:ageng|gede|besar|dowo|ireng|welang|masuk)"
     ),
     "kecelakaan": (
         r"kecelakaan|tabrakan|tabrak lari|kesrempet|tabrak|ditabrak|kebentur|dhawah|tertabrak|menabrak|nabrak|"
@@ -232,7 +246,7 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"menganga)|jatuh di kamar mandi|(?:anak|bayi|adik|balita) (?:\w+ )?step|gawat darurat|darurat medis|"
         r"tidak bisa bangun|tidak bergerak|tidak bernapas|tidak bernafas|bibir (?:\w+ )?biru|lemas tidak|"
         r"tidak (?:iso |saged )?napas|(?:badan|badannya|lambe|lambene|muka|mukanya|wajah|wajahnya) (?:\w+ )?biru|"
-        r"dada(?:nya)? (?:\w+ ){0,2}(?:ditekan|ditindih|tertekan)|keringat dingin|keringetan dingin"
+        r"dada(?:nya)? (?:\w+ ){0,2}(?:ditekan|ditindih)"
     ),
     "bencana_banjir": (
         r"banjir (?:masuk|setinggi|sudah masuk|makin|semakin|naik|merendam|bandang|menggenangi)|kebanjiran|"
@@ -244,12 +258,15 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"(?:genangan|banjir|banyu) (?:\w+ ){0,3}masuk (?:ke )?(?:dalam )?(?:rumah|kamar|teras|ruang|kelas|kos)|"
         r"air (?:sungai |kali )?(?:terus naik|naik terus|makin tinggi|semakin tinggi|naik cepat)|"
         r"terjebak banjir|warga (?:\w+ )?terisolasi|"
-        r"(?:banjir|banjire|banyune|genangan)(?: \w+){0,4} (?:sak|setinggi) (?:lutut|pinggang|dada)"
+        r"(?:banjir|genangan)(?: \w+){0,4} (?:sak|setinggi) (?:lutut|pinggang|dada)|"
+        r"air (?:sudah )?sak (?:lutut|pinggang|dada)"
     ),
     "bencana_pohon_tumbang": (
-        r"(?:pohon|dahan|batang|cabang|ranting besar|bambu|barongan|carang|kayu) (?:\w+ ){0,4}(?:tumbang|roboh|"
+        r"(?:pohon|dahan|batang|cabang|ranting besar|bambu|barongan|carang|kayu (?:besar|gede|ageng)) "
+        r"(?:\w+ ){0,4}(?:tumbang|roboh|"
         r"ambruk|patah|rubuh|sempal|ambrol|menimpa|nimpa|rebah)|tumbang melintang|sempalan (?:\w+ )?pohon|"
-        r"(?:jalan|jalannya|jalane|dalane) (?:sudah |total )?(?:ketutup|tertutup) (?:\w+ )?(?:pohon|batang|kayu|dahan)"
+        r"(?<!lampu )(?<!rambu )(?<!pju )(?<!papan )(?:jalan|jalannya|jalane|dalane) (?:sudah |total )?"
+        r"(?:ketutup|tertutup) (?:pohon|batang pohon|kayu)"
     ),
     "bencana_alam": (
         r"angin (?:kencang|ribut|besar)|puting beliung|longsor|gempa|(?:rumah|atap|tembok|"
@@ -261,7 +278,8 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"tebing (?:\w+ ){0,2}(?:gugur|ambrol|runtuh)"
     ),
     "sosial_odgj": (
-        r"(?:odgj|orang gila|orgil|gangguan jiwa|orang stres|orang stress|gendeng|tidak waras|kurang waras|"
+        r"(?:odgj|orang gila|orgil|gangguan jiwa|orang stres|orang stress|gendeng|orang gendheng|tidak waras|"
+        r"kurang waras|"
         r"sakit jiwa)"
         r"(?: \w+){0,8} (?:mengamuk|mencekik|menganiaya|membakar|bakar|menggigit|ngejar\w*|ngamuk|membawa (?:senjata|"
         r"parang|"
@@ -276,8 +294,7 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"gedor\w*|pisau|rampok|merampok|perampok|penodongan|ditodong|pembacokan|carok|bentrok\w*|kerusuhan|ricuh|"
         r"rusuh|penganiayaan|dianiaya|dipukuli|digebuki|pemukulan|amuk massa|nyongkel|congkel|mencongkel|"
         r"menyongkel|menodong|nodong|dijambret|njambret|menjambret|"
-        r"maling(?:nya)? (?:\w+ ){0,2}(?:masuk|masih|kabur|ketahuan|mlayu)|"
-        r"pencuri (?:\w+ ){0,2}(?:masuk|beraksi|sedang|lagi|masih|kabur|ketahuan)|"
+        r"pencuri(?:nya)? (?:\w+ ){0,2}(?:masuk|beraksi|sedang|lagi|masih|kabur|ketahuan|mlayu)|"
         r"balap liar(?: \w+){0,16} (?:sekarang|saat ini) (?:lagi|sedang|masih) "
         r"(?:rame|ramai|berlangsung|balapan)"
     ),
@@ -291,25 +308,41 @@ EMERGENCY_WORDS: dict[str, str] = {
         r"(?:mau|akan|hendak) (?:loncat|lompat|terjun)|cincin (?:\w+ ){0,3}(?:tidak bisa|susah) (?:dilepas|lepas)|"
         r"korban (?:\w+ ){0,2}belum ditemukan|pencarian korban|pendaki (?:\w+ )?(?:cedera|hilang|tersesat|jatuh)|"
         r"tersesat|terbawa air|kebawa banjir|terbawa banjir|perahu (?:\w+ ){0,2}terbalik|"
-        r"tertimbun (?:\w+ ){0,2}(?:longsor\w*|tanah|reruntuhan|material)|"
-        # A missing child or a missing elder with dementia: search now, not a lost-property report.
-        r"(?<!ktp )(?<!kia )(?<!akta )(?<!kartu )(?<!rapor )(?<!ijazah )(?<!sepeda )(?<!motor )(?<!hp )(?<!tas )"
-        r"(?:anak|balita|bocah|lansia|kakek|nenek|mbah|simbah|orang tua)(?: (?!kunci|motor|sepeda|hp|dompet|tas|ktp)"
-        r"\w+){0,3} (?:pikun |linglung )?(?:hilang|belum ketemu|tidak ketemu|belum pulang|tidak pulang)|"
-        r"(?:pikun|linglung|demensia|alzheimer)(?: \w+){0,3} (?:hilang|keluar rumah|belum ketemu|tidak ketemu)"
+        r"tertimbun (?:\w+ ){0,2}(?:longsor\w*|tanah|reruntuhan|material)"
     ),
 }
 
 # Words anywhere in the text that say the danger is over, in the past or not real: the lexicon then does not count
 # (the classifier's emergency head still decides on its own).
-PAST_OR_OVER = words_pattern(
+# A missing child, or an elder with dementia, is a search now (penyelamatan): a rule of its own, because its words
+# need checks the other cues do not (decision 0085). Its negations ("belum ketemu") are the danger, not hedges.
+MISSING_PERSON = (
+    r"(?:anak|balita|lansia|kakek|nenek|mbah|simbah|orang tua)(?: \w+){0,3} (?:pikun |linglung )?"
+    r"(?:hilang|ilang|ical|belum ketemu|tidak ketemu|belum pulang|tidak pulang)|"
+    r"(?:pikun|linglung|demensia|alzheimer)(?: \w+){0,3} (?:hilang|ilang|ical|keluar rumah|belum ketemu|tidak ketemu)"
+)
+# Not a person when a thing or an animal is what went missing, in the four words before, inside, or the two after
+# ("akta kelahiran anak saya hilang", "anak saya hilang sepedanya"); not now when it is a habit ("sering") or found.
+# fmt: off
+_MISSING_THINGS = frozenset({
+    "ktp", "kk", "kia", "akta", "kartu", "surat", "rapor", "raport", "ijazah", "buku", "dokumen", "berkas",
+    "sertifikat", "paspor", "motor", "motornya", "sepeda", "sepedanya", "hp", "hpnya", "ponsel", "dompet",
+    "dompetnya", "tas", "tasnya", "kunci", "kuncinya", "helm", "helmnya", "uang", "uangnya", "barang", "barangnya",
+    "sandal", "sandalnya", "sepatu", "sepatunya", "laptop", "kucing", "kucingnya", "anjing", "anjingnya", "ayam",
+    "burung", "kambing", "sapi",
+})
+# fmt: on
+_HABITS = frozenset({"sering", "suka", "biasa", "biasanya", "kadang", "jarang", "selalu", "saben", "tiap", "setiap"})
+_FOUND = re.compile(r"\bsudah (?:ketemu|ditemukan|pulang|kembali)\b")
+
+PAST_OR_OVER = WordsPattern.of(
     r"kemarin|kemaren|minggu lalu|bulan lalu|tahun lalu|hari lalu|sudah padam|sudah dipadamkan|"
     r"sudah surut|sudah kami padamkan|sudah reda|pelatihan|simulasi|sosialisasi|hoax|hoaks|tidak ada korban|"
     r"tanpa korban|tidak mengganggu|tidak ngamuk|tidak menyerang|tidak nyerang|sudah hilang|sudah pergi|"
     r"sudah ditangkap|sudah diamankan|sudah diobati|sudah membaik|sudah ditangani|(?:belum|tidak) (?:ada|terlihat) api|"
     r"bukan kebakaran|bukan darurat|cuma nanya|cuma tanya|mau tanya|mau nanya|bertanya|tanglet|mohon pirsa|"
-    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu)|pekan lalu|sasi kepengker|sudah ketemu|"
-    r"sudah dievakuasi|bukan keadaan darurat"
+    r"konsultasi|jaga jaga|sudah (?:\d+|dua|tiga|berapa) (?:tahun|bulan|minggu)|pekan lalu|sasi kepengker|"
+    r"bukan keadaan darurat"
 )
 
 
@@ -317,13 +350,19 @@ class EmergencyLexicon:
     """Words that say an emergency is happening now, by kind (an emergency category). A match preceded by a word
     such as "rawan", "sebelum" or "hampir" does not count."""
 
-    def __init__(self, words: dict[str, str] = EMERGENCY_WORDS, past: re.Pattern[str] | None = PAST_OR_OVER) -> None:
-        self._patterns = {kind: words_pattern(p) for kind, p in words.items()}
+    def __init__(
+        self,
+        words: dict[str, str] = EMERGENCY_WORDS,
+        past: WordsPattern | None = PAST_OR_OVER,
+        missing_person: str | None = MISSING_PERSON,
+    ) -> None:
+        self._patterns = {kind: WordsPattern.of(p) for kind, p in words.items()}
         self._past = past
+        self._missing = WordsPattern.of(missing_person) if missing_person else None
 
     def over(self, text: str) -> bool:
         """A word says the danger is over, in the past or not real ("kemarin", "sudah padam", "simulasi")."""
-        return self._past is not None and self._past.search(f" {text}") is not None
+        return self._past is not None and self._past.search(text) is not None
 
     def kinds(self, text: str) -> list[str]:
         """Kinds of emergency the words say is happening now, first mentioned first; none when the text says it is
@@ -331,9 +370,8 @@ class EmergencyLexicon:
         if self.over(text):
             return []
         found: list[tuple[int, str]] = []
-        padded = f" {text}"
         for kind, pattern in self._patterns.items():
-            for match in pattern.finditer(padded):
+            for match in pattern.finditer(text):
                 # The two words before the match and the words inside it ("pohon RAWAN tumbang").
                 # The three words before the match, and hedges inside a short one ("pohon RAWAN tumbang"); "tidak
                 # sadar" and "mau melahirkan" are the danger itself; a long match is two cues far apart.
@@ -345,7 +383,29 @@ class EmergencyLexicon:
                 if not any(w in _NOT_NOW for w in before) and not any(w in _HEDGES for w in inside):
                     found.append((match.start(), kind))
                     break
+        missing = self._missing_person(text)
+        if missing is not None and all(kind != "penyelamatan" for _, kind in found):
+            found.append((missing, "penyelamatan"))
         return [kind for _, kind in sorted(found)]
+
+    def _missing_person(self, text: str) -> int | None:
+        """Where a missing child or elder is first reported, if one is (see MISSING_PERSON)."""
+        if self._missing is None:
+            return None
+        for match in self._missing.finditer(text):
+            start, end = match.start(), match.end() - 1  # end in the text (the match has the leading space)
+            before = text[max(0, start - 40) : start].split()[-4:]
+            inside = match.group().split()
+            after = text[end : end + 60]
+            if (
+                any(w in _MISSING_THINGS for w in (*before, *inside, *after.split()[:2]))
+                or any(w in _HABITS for w in inside)
+                or any(w in _NOT_NOW for w in before[-3:])
+                or _FOUND.search(after) is not None
+            ):
+                continue
+            return start
+        return None
 
 
 OUTSIDE_WORDS: dict[str, str] = {
@@ -394,13 +454,12 @@ class OutsideLexicon:
     "takut", "sering" … names a risk, not the matter, and does not count)."""
 
     def __init__(self, words: dict[str, str] = OUTSIDE_WORDS) -> None:
-        self._patterns = {code: words_pattern(p) for code, p in words.items()}
+        self._patterns = {code: WordsPattern.of(p) for code, p in words.items()}
 
     def agencies(self, text: str) -> set[str]:
         found = set()
-        padded = f" {text}"
         for code, pattern in self._patterns.items():
-            for match in pattern.finditer(padded):
+            for match in pattern.finditer(text):
                 before = text[max(0, match.start() - 30) : match.start()].split()[-2:]
                 if not any(w in _ONLY_A_RISK for w in before):
                     found.add(code)

@@ -22,7 +22,7 @@ from suara_routing.catalogue import RoutingCatalogue
 from suara_routing.corpus import Item, Pair
 from suara_routing.decision import EMERGENCY, NO_OUTSIDE, Classification, TextRouter
 from suara_routing.duplicates import DuplicateFinder
-from suara_routing.evaluation import PairScore, duplicate_metrics, routing_metrics, score_pairs
+from suara_routing.evaluation import PairScore, duplicate_metrics, flagged_at, routing_metrics, score_pairs
 from suara_routing.features import Block, Features
 from suara_routing.model import Head, RoutingModel
 from suara_routing.text import normaliser
@@ -224,6 +224,11 @@ class CrossValidated:
             folds[held_out] = number
         return folds
 
+    @property
+    def fold_by_id(self) -> dict[str, int]:
+        """The fold that held out each item (by id)."""
+        return dict(zip((i.id for i in self.items), self.fold_of.tolist(), strict=True))
+
     def decide(self, thresholds: dict[str, Any]) -> list[Classification]:
         decisions: list[Classification | None] = [None] * len(self.items)
         for model, held_out in zip(self.models, self.held_out, strict=True):
@@ -346,7 +351,7 @@ def score_pairs_out_of_fold(
     """Each pair scored with the vectors of the fold model that did not see its first report (the reports of one
     incident or pair group share a fold), as a new complaint's words are scored in service. Every pair's first
     report must be one of the cross-validated items."""
-    fold_of = dict(zip((i.id for i in cv.items), cv.fold_of.tolist(), strict=True))
+    fold_of = cv.fold_by_id
     by_fold: dict[int, list[Pair]] = defaultdict(list)
     for pair in pairs:
         by_fold[fold_of[pair.a]].append(pair)
@@ -355,6 +360,27 @@ def score_pairs_out_of_fold(
         finder = DuplicateFinder(cv.models[fold].features, cv.catalogue, method, 0.0)
         scored.extend(score_pairs(finder, fold_pairs, items, decisions, texts))
     return scored
+
+
+def best_duplicate_threshold(
+    scored: list[PairScore], pair_fold: list[int], folds: int
+) -> tuple[tuple[float, float], dict[str, Any]]:
+    """The threshold with the best recall among those whose precision reaches DUPLICATE_PRECISION_ON_DEV pooled and
+    DUPLICATE_PRECISION_PER_FOLD in every fold (`pair_fold`: each pair's fold); if none does, the most precise.
+    Returns (ranking key, its metrics)."""
+    duplicate = [s.pair.duplicate for s in scored]
+    best: tuple[tuple[float, float], dict[str, Any]] | None = None
+    for threshold in np.arange(0.05, 0.96, 0.01):
+        m = duplicate_metrics(scored, float(round(threshold, 2)))
+        precision, recall = m["precision"] or 0.0, m["recall"] or 0.0
+        good = precision >= DUPLICATE_PRECISION_ON_DEV and _every_fold_precise(
+            flagged_at(scored, m["threshold"]), duplicate, pair_fold, folds, DUPLICATE_PRECISION_PER_FOLD
+        )
+        key = (1.0 if good else 0.0, recall if good else precision)
+        if best is None or key > best[0]:
+            best = (key, m)
+    assert best is not None
+    return best
 
 
 def choose_duplicates(
@@ -370,21 +396,10 @@ def choose_duplicates(
     (its street, its landmark) known terms and the pairs look easier than new complaints are (decision 0084). The
     card keeps each method's best, for comparison."""
     best: dict[str, tuple[tuple[float, float], dict[str, Any]]] = {}
-    fold_of = dict(zip((i.id for i in cv.items), cv.fold_of.tolist(), strict=True))
+    fold_of = cv.fold_by_id
     for method in DuplicateFinder.METHODS:
         scored = score_pairs_out_of_fold(cv, method, pairs, items, decisions, texts)
-        pair_fold = [fold_of[s.pair.a] for s in scored]
-        duplicate = [s.pair.duplicate for s in scored]
-        for threshold in np.arange(0.05, 0.96, 0.01):
-            m = duplicate_metrics(scored, float(round(threshold, 2)))
-            precision, recall = m["precision"] or 0.0, m["recall"] or 0.0
-            flagged = [s.candidate and s.similarity >= m["threshold"] for s in scored]
-            good = precision >= DUPLICATE_PRECISION_ON_DEV and _every_fold_precise(
-                flagged, duplicate, pair_fold, len(cv.held_out), DUPLICATE_PRECISION_PER_FOLD
-            )
-            key = (1.0 if good else 0.0, recall if good else precision)
-            if method not in best or key > best[method][0]:
-                best[method] = (key, m)
+        best[method] = best_duplicate_threshold(scored, [fold_of[s.pair.a] for s in scored], len(cv.held_out))
     method = max(best, key=lambda name: best[name][0])  # the first listed method wins a tie
     chosen = best[method][1]
     per_method = {

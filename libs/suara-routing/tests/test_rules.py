@@ -111,6 +111,12 @@ def test_a_speed_bump_is_not_the_police() -> None:
         ("ada dua orang nyongkel pintu rumah kosong sekarang", "kamtibmas"),
         ("lansia pikun hilang dari tadi pagi mohon bantu cari", "penyelamatan"),
         ("anak saya hilang di keramaian alun alun sudah 30 menit", "penyelamatan"),
+        ("anak saya belum pulang sejak sore hp tidak aktif tolong", "penyelamatan"),
+        ("balita tidak ketemu di pasar", "penyelamatan"),
+        ("bocah ilang nang alun alun", "penyelamatan"),
+        ("banyune wis sak pinggang", "bencana_banjir"),
+        ("malinge mlayu nggowo motor tonggo", "kamtibmas"),
+        ("rumah kebakaran anak saya sudah dievakuasi tapi bapak masih di dalam", "kebakaran"),
     ],
 )
 def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
@@ -130,6 +136,19 @@ def test_more_danger_cues_in_indonesian_and_javanese(text, kind) -> None:
         "rumput taman sudah setinggi lutut",
         "anak yang hilang tadi pagi sudah ketemu terima kasih",
         "surat pengantar ktp anak saya hilang di meja staf",
+        # Decision 0085, from a review: everyday complaints the first version of the new cues flagged.
+        "akta kelahiran anak saya hilang mau urus baru",
+        "anak saya hilang sepedanya di parkiran sekolah",
+        "mbah saya pikun sering keluar rumah",
+        "kursi kayu di taman sudah patah",
+        "lampu jalan tertutup dahan pohon mohon dipangkas",
+        "rambu jalan tertutup pohon tidak kelihatan",
+        "hajatan dangdut sampai jam 2 malam penonton sawer biduan berisik",
+        "gendheng omahku bocor pas udan deres",
+        "asap pembakaran tahu keluar dari dapur pabrik tiap hari",
+        "pak asep keluar dari rumah bawa sapu",
+        "dada saya tertekan lihat pelayanan kelurahan",
+        "keringat dingin nunggu antrean 5 jam",
     ],
 )
 def test_past_over_or_not_real_dangers_are_not_an_emergency_by_words(text) -> None:

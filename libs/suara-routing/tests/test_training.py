@@ -7,8 +7,11 @@ from dataclasses import replace
 
 from suara_routing.corpus import Pair
 from suara_routing.duplicates import DuplicateFinder
+from suara_routing.evaluation import PairScore
 from suara_routing.training import (
+    DUPLICATE_PRECISION_PER_FOLD,
     _every_fold_precise,
+    best_duplicate_threshold,
     choose_thresholds,
     cross_validate,
     fit,
@@ -98,3 +101,23 @@ def test_duplicate_pairs_are_scored_with_the_fold_model_that_did_not_see_them(ca
         # is that the pair was not scored with a vocabulary fitted on its own texts.)
         assert score.similarity != seen.similarity(texts[pair.a], texts[pair.b])
     assert folds_used - {0}  # a lookup that fell back to the first fold would be caught
+
+
+def test_the_duplicate_threshold_needs_every_fold_at_90_percent_not_only_the_pool() -> None:
+    # Fold 0: 100 duplicates at 0.5. Fold 1: 8 duplicates at 0.5, 8 at 0.8 and 2 different incidents at 0.5.
+    # At 0.50 every duplicate is found and the pool is 116 of 118 right (98.3 %), but fold 1 is 16 of 18 (88.9 %):
+    # refused. From 0.51 only fold 1's 8 at 0.8 are flagged, all right (fold 0 flags nothing and passes).
+    def score(n: int, duplicate: bool, similarity: float) -> PairScore:
+        return PairScore(Pair(f"a{n}", f"b{n}", duplicate, "same_incident", "train", None, "t", "t"), True, similarity)
+
+    scored = [score(n, True, 0.5) for n in range(100)]
+    scored += [score(n, True, 0.5) for n in range(100, 108)] + [score(n, True, 0.8) for n in range(108, 116)]
+    scored += [score(116, False, 0.5), score(117, False, 0.5)]
+    fold = [0] * 100 + [1] * 18
+
+    (good, _), metrics = best_duplicate_threshold(scored, fold, 2)
+    assert DUPLICATE_PRECISION_PER_FOLD == 0.90
+    assert good == 1.0
+    assert metrics["threshold"] == 0.51
+    assert metrics["precision"] == 1.0 and metrics["recall"] == round(8 / 116, 4)
+    assert best_duplicate_threshold(scored, [0] * 118, 1)[1]["threshold"] == 0.05  # one fold: the pool decides
