@@ -53,11 +53,13 @@ def submit_in_background(
     def work() -> None:
         for i in range(count):
             key = f"it-resilience-{uuid.uuid4()}"
-            text = f"Pohon besar di Jl. PB Sudirman miring ke jalan, nomor {i}."
+            # A plainly everyday matter: this test is about delivery, so no text near the emergency head's threshold
+            # (a leaning tree over a road once scored 0.12 against 0.106: a possible emergency, one more alert).
+            text = f"Sampah menumpuk di TPS Jl. PB Sudirman belum diangkut, nomor {i}."
             deadline = time.monotonic() + 120
             while True:
                 try:
-                    receipt = submit(stub, text, "pohon", "Kemasan", key=key)
+                    receipt = submit(stub, text, "sampah", "Kemasan", key=key)
                     break
                 except grpc.RpcError as error:
                     assert error.code() in RETRYABLE, f"{error.code()}: {error.details()}"
