@@ -7,9 +7,25 @@ from typing import Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 # The database handle every adapter takes: documents are plain dicts.
 MongoDatabase = Database[dict[str, Any]]
+
+# Server answers that say the store cannot serve now, not that the request was wrong. FerretDB answers 1
+# (InternalError: "context canceled") to a write in flight while it shuts down; the others are MongoDB's network,
+# shutdown, step-down and time-limit codes (ExecutionTimeout is 50).
+TRANSIENT_SERVER_CODES = frozenset({1, 6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
+
+
+def store_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the store is unreachable, going away or too slow: a caller should be told UNAVAILABLE
+    and may retry (our writes are idempotent). A refused write (a duplicate key, a bad value) is not."""
+    if isinstance(error, ConnectionFailure):  # includes server selection timing out
+        return True
+    if isinstance(error, OperationFailure):
+        return error.code in TRANSIENT_SERVER_CODES or error.has_error_label("RetryableWriteError")
+    return False
 
 
 def connect(url: str, database: str, app_name: str) -> MongoDatabase:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from pymongo.errors import ServerSelectionTimeoutError
+from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
 from suara.v1 import complaints_pb2 as api
 from suara.v1 import complaints_pb2_grpc as api_grpc
@@ -226,6 +226,18 @@ class UnreachableStoreJournal(InMemoryJournal):
         raise ServerSelectionTimeoutError("127.0.0.1:17017: [Errno 111] Connection refused " + "x" * 10_000)
 
 
+class DepartingStoreJournal(InMemoryJournal):
+    """FerretDB shutting down answers a write in flight with InternalError (code 1), not a connection error."""
+
+    def append(self, event):
+        raise OperationFailure("[msg_insert.go:168 handler.(*Handler).MsgInsert] context canceled", 1)
+
+
+class RefusingStoreJournal(InMemoryJournal):
+    def append(self, event):
+        raise OperationFailure("BadValue: something no retry can mend", 2)
+
+
 def serve(wired, catalogue, auth, as_user, **replaced) -> Iterator[api_grpc.ComplaintServiceStub]:
     intake = bootstrap.wire(
         catalogue=catalogue,
@@ -274,6 +286,19 @@ def test_an_unreachable_store_is_answered_unavailable_with_a_short_message(wired
     assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
     assert raised.value.details().startswith("the store is unavailable (ServerSelectionTimeoutError)")
     assert len(raised.value.details()) < 300
+
+
+def test_a_store_shutting_down_mid_write_is_answered_unavailable_not_unknown(wired, catalogue, auth, as_user) -> None:
+    for departing in serve(wired, catalogue, auth, as_user, journal=DepartingStoreJournal()):
+        with pytest.raises(grpc.RpcError) as raised:
+            departing.SubmitComplaint(request(), timeout=10)
+    for refusing in serve(wired, catalogue, auth, as_user, journal=RefusingStoreJournal()):
+        with pytest.raises(grpc.RpcError) as refused:
+            refusing.SubmitComplaint(request(), timeout=10)
+
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert raised.value.details().startswith("the store is unavailable (OperationFailure)")
+    assert refused.value.code() is grpc.StatusCode.UNKNOWN  # a store error no retry mends is not an outage
 
 
 def test_a_retry_with_the_same_key_after_unavailable_records_the_complaint_once(

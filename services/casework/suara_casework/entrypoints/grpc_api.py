@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import grpc
-from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from suara.v1 import casework_pb2 as api
 from suara.v1 import casework_pb2_grpc as api_grpc
@@ -23,6 +22,7 @@ from suara_kit import deadline
 from suara_kit.complaints import ComplaintStore, Outcome, Refused, TooManyConflicts
 from suara_kit.grpc_server import Service
 from suara_kit.identity import Principal, current_principal
+from suara_kit.mongo import store_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ def answered(rpc: Rpc) -> Rpc:
                 return rpc(self, request, context)
         except m.BadRequest as error:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
-        except (ConnectionFailure, ExecutionTimeout, TimeoutError, TooManyConflicts) as error:
+        except Exception as error:
+            if not (store_unavailable(error) or isinstance(error, (TimeoutError, TooManyConflicts))):
+                raise
             log.warning("%s: unavailable: %s", rpc.__name__, type(error).__name__)
             context.abort(
                 grpc.StatusCode.UNAVAILABLE,

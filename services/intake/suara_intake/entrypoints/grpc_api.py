@@ -10,7 +10,6 @@ from typing import Any, TypeVar, cast
 
 import grpc
 from google.protobuf import message as pb_message
-from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from suara.v1 import complaints_pb2 as api
 from suara.v1 import complaints_pb2_grpc as api_grpc
@@ -25,21 +24,30 @@ from suara_kit.complaint_stream import held_by, lifecycle_events
 from suara_kit.events import SourceChannel
 from suara_kit.grpc_server import Service
 from suara_kit.identity import Principal, Role, current_principal, may_see, require
+from suara_kit.mongo import store_unavailable
 
 log = logging.getLogger(__name__)
 
 
-# The one mapping of errors to gRPC status codes. The last entries are the store being unreachable (or too slow for
-# the call's deadline): the caller is told UNAVAILABLE, which gRPC clients treat as "retry". Kafka is not here: a
-# submit only appends to the store, and the relay publishes, so a broker outage delays events, not answers.
+# The one mapping of errors to gRPC status codes, with `status_for`. The store being unreachable, going away or too
+# slow for the call's deadline (suara_kit.mongo.store_unavailable, and TimeoutError) is answered UNAVAILABLE, which
+# gRPC clients treat as "retry". Kafka is not here: a submit only appends to the store, and the relay publishes, so a
+# broker outage delays events, not answers.
 STATUS_FOR: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (InvalidComplaint, grpc.StatusCode.INVALID_ARGUMENT),
     (IdempotencyKeyReused, grpc.StatusCode.ALREADY_EXISTS),
     (ComplaintNotFound, grpc.StatusCode.NOT_FOUND),
-    (ConnectionFailure, grpc.StatusCode.UNAVAILABLE),  # store unreachable (includes server selection timing out)
-    (ExecutionTimeout, grpc.StatusCode.UNAVAILABLE),  # store too slow for the call's deadline
     (TimeoutError, grpc.StatusCode.UNAVAILABLE),  # includes deadline.DeadlineExhausted
 )
+
+
+def status_for(error: Exception) -> grpc.StatusCode | None:
+    """The status a caller is told for `error`, or None for an error nobody expected (it surfaces as UNKNOWN)."""
+    if store_unavailable(error):
+        return grpc.StatusCode.UNAVAILABLE
+    return next((code for kind, code in STATUS_FOR if isinstance(error, kind)), None)
+
+
 UNAVAILABLE_ADVICE = {
     "SubmitComplaint": "retry with the same idempotency_key (the complaint may already be recorded; "
     "a retry with the same key never records it twice)",
@@ -66,8 +74,10 @@ def domain_errors_as_status(rpc: Rpc) -> Rpc:
         try:
             with deadline.bounded(budget):
                 return rpc(self, request, context)
-        except tuple(error for error, _ in STATUS_FOR) as error:
-            code = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
+        except Exception as error:
+            code = status_for(error)
+            if code is None:
+                raise
             if code is grpc.StatusCode.UNAVAILABLE:
                 what = "the store"  # the only infrastructure a call waits on (the relay publishes to Kafka)
                 log.warning("%s: %s unavailable: %s", rpc.__name__, what, type(error).__name__)
