@@ -279,8 +279,7 @@ EMERGENCY_WORDS: dict[str, str] = {
     ),
     "sosial_odgj": (
         r"(?:odgj|orang gila|orgil|gangguan jiwa|orang stres|orang stress|gendeng|orang gendheng|tidak waras|"
-        r"kurang waras|"
-        r"sakit jiwa)"
+        r"kurang waras|sakit jiwa)"
         r"(?: \w+){0,8} (?:mengamuk|mencekik|menganiaya|membakar|bakar|menggigit|ngejar\w*|ngamuk|membawa (?:senjata|"
         r"parang|"
         r"pisau|celurit)|bawa (?:celurit|clurit|parang|pisau|golok|kayu|batu|sajam)|melempar\w*|ngelempar\w*|"
@@ -312,8 +311,6 @@ EMERGENCY_WORDS: dict[str, str] = {
     ),
 }
 
-# Words anywhere in the text that say the danger is over, in the past or not real: the lexicon then does not count
-# (the classifier's emergency head still decides on its own).
 # A missing child, or an elder with dementia, is a search now (penyelamatan): a rule of its own, because its words
 # need checks the other cues do not (decision 0085). Its negations ("belum ketemu") are the danger, not hedges.
 MISSING_PERSON = (
@@ -335,6 +332,8 @@ _MISSING_THINGS = frozenset({
 _HABITS = frozenset({"sering", "suka", "biasa", "biasanya", "kadang", "jarang", "selalu", "saben", "tiap", "setiap"})
 _FOUND = re.compile(r"\bsudah (?:ketemu|ditemukan|pulang|kembali)\b")
 
+# Words anywhere in the text that say the danger is over, in the past or not real: the lexicon then does not count
+# (the classifier's emergency head still decides on its own).
 PAST_OR_OVER = WordsPattern.of(
     r"kemarin|kemaren|minggu lalu|bulan lalu|tahun lalu|hari lalu|sudah padam|sudah dipadamkan|"
     r"sudah surut|sudah kami padamkan|sudah reda|pelatihan|simulasi|sosialisasi|hoax|hoaks|tidak ada korban|"
