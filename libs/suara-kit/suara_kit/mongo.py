@@ -20,8 +20,9 @@ TRANSIENT_SERVER_CODES = frozenset({1, 6, 7, 50, 89, 91, 189, 262, 9001, 10107, 
 
 def store_unavailable(error: BaseException) -> bool:
     """Whether `error` means the store is unreachable, going away or too slow: a caller should be told UNAVAILABLE
-    and may retry (our writes are idempotent). A refused write (a duplicate key, a bad value) is not."""
-    if isinstance(error, ConnectionFailure):  # includes server selection timing out
+    and may retry (our writes are idempotent). A refused write (a duplicate key, a bad value) is not. Too slow
+    includes the call's own budget running out (suara_kit.deadline.DeadlineExhausted is a TimeoutError)."""
+    if isinstance(error, (ConnectionFailure, TimeoutError)):  # includes server selection timing out
         return True
     if isinstance(error, OperationFailure):
         return error.code in TRANSIENT_SERVER_CODES or error.has_error_label("RetryableWriteError")

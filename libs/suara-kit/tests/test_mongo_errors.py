@@ -13,6 +13,7 @@ from pymongo.errors import (
     WriteError,
 )
 
+from suara_kit.deadline import DeadlineExhausted
 from suara_kit.mongo import store_unavailable
 
 
@@ -23,6 +24,7 @@ from suara_kit.mongo import store_unavailable
         AutoReconnect("connection closed"),
         NetworkTimeout("timed out"),
         ExecutionTimeout("operation exceeded time limit", 50),
+        DeadlineExhausted("the call's deadline has passed"),
         # FerretDB's answer to a write in flight while it shuts down (seen in the store-outage integration test).
         OperationFailure("[msg_insert.go:168 handler.(*Handler).MsgInsert] context canceled", 1),
         OperationFailure("interrupted at shutdown", 11600),

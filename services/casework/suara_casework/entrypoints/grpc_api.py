@@ -54,7 +54,7 @@ def answered(rpc: Rpc) -> Rpc:
         except m.BadRequest as error:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         except Exception as error:
-            if not (store_unavailable(error) or isinstance(error, (TimeoutError, TooManyConflicts))):
+            if not (store_unavailable(error) or isinstance(error, TooManyConflicts)):
                 raise
             log.warning("%s: unavailable: %s", rpc.__name__, type(error).__name__)
             context.abort(

@@ -30,14 +30,13 @@ log = logging.getLogger(__name__)
 
 
 # The one mapping of errors to gRPC status codes, with `status_for`. The store being unreachable, going away or too
-# slow for the call's deadline (suara_kit.mongo.store_unavailable, and TimeoutError) is answered UNAVAILABLE, which
-# gRPC clients treat as "retry". Kafka is not here: a submit only appends to the store, and the relay publishes, so a
+# slow for the call's deadline (suara_kit.mongo.store_unavailable) is answered UNAVAILABLE, which gRPC clients treat
+# as "retry". Kafka is not here: a submit only appends to the store, and the relay publishes, so a
 # broker outage delays events, not answers.
 STATUS_FOR: tuple[tuple[type[Exception], grpc.StatusCode], ...] = (
     (InvalidComplaint, grpc.StatusCode.INVALID_ARGUMENT),
     (IdempotencyKeyReused, grpc.StatusCode.ALREADY_EXISTS),
     (ComplaintNotFound, grpc.StatusCode.NOT_FOUND),
-    (TimeoutError, grpc.StatusCode.UNAVAILABLE),  # includes deadline.DeadlineExhausted
 )
 
 
